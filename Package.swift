@@ -1,0 +1,29 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "Slips",
+    products: [
+        .library(name: "Slips", targets: ["Slips"]),
+        .executable(name: "slips", targets: ["SlipsCLI"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
+    ],
+    targets: [
+        .target(
+            name: "Slips",
+            dependencies: [.product(name: "RealModule", package: "swift-numerics")]
+        ),
+        .executableTarget(
+            name: "SlipsCLI",
+            dependencies: [
+                "Slips",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "SlipsTests", dependencies: ["Slips"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,60 @@
+/// What every sampler returns (DESIGN.md §2, "Samplers"): the points, optional importance weights, evaluation
+/// counts, wall time and per-run statistics.
+public struct SampleSet: Sendable {
+    /// The samples, one row each.
+    public var points: Points
+    /// Normalised importance weights (nil: equal weights).
+    public var weights: [Double]?
+    /// Global index of the first sample (non-zero for a shard).
+    public var firstIndex: Int
+    /// Target `(log π, ∇ log π)` evaluations, one per point.
+    public var gradientEvaluations: Int
+    /// Target log-density-only evaluations.
+    public var logDensityEvaluations: Int
+    /// Wall-clock seconds.
+    public var wallSeconds: Double
+    /// Sampler statistics (mean acceptance, mean step size, divergences, …).
+    public var statistics: [String: Double]
+
+    public init(
+        points: Points, weights: [Double]? = nil, firstIndex: Int = 0, gradientEvaluations: Int,
+        logDensityEvaluations: Int = 0, wallSeconds: Double, statistics: [String: Double] = [:]
+    ) {
+        self.points = points
+        self.weights = weights
+        self.firstIndex = firstIndex
+        self.gradientEvaluations = gradientEvaluations
+        self.logDensityEvaluations = logDensityEvaluations
+        self.wallSeconds = wallSeconds
+        self.statistics = statistics
+    }
+}
+
+/// Errors raised by samplers at run time.
+public struct SamplerError: Error, CustomStringConvertible, Sendable {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// A top-level sampling algorithm (DESIGN.md §2): draws the samples with global indices `indices` (so a run
+/// split into shards concatenates to the unsplit run), using `threads` worker threads, reporting gradient
+/// evaluations to `progress`.
+public protocol Sampler: Sendable {
+    /// Name used in summaries.
+    var name: String { get }
+    /// Parameters, for summaries.
+    var parameters: [String: Double] { get }
+    /// Gradient evaluations the run of `samples` samples will make (exact, for progress and budgets).
+    func expectedGradientEvaluations(samples: Int) -> Int
+    func sample<T: LogDensity>(
+        _ target: T, indices: Range<Int>, seed: UInt64, threads: Int, progress: ProgressCounter?
+    ) throws -> SampleSet
+}
+
+/// Monotonic wall clock in seconds.
+@inline(__always)
+func wallClock() -> Double {
+    Double(DispatchTime.now().uptimeNanoseconds) * 1e-9
+}
+
+import Dispatch

@@ -1,0 +1,196 @@
+import RealModule
+
+/// A Markov kernel over a batch of chains (DESIGN.md §2, "Kernels"; spec/engineering.md §8).
+///
+/// `step` moves every chain once, reading the per-chain step sizes and random streams of `chains`, writing
+/// the new state and the step's info (acceptance probability, acceptance, divergence) and counting gradient
+/// evaluations. The target is an argument so one kernel serves any target (the SLIPS posterior changes at
+/// every call). Chains must have been evaluated at their positions (``Chains/evaluate(_:)``) first.
+public protocol MCMCKernel: Sendable {
+    func step<T: LogDensity>(_ chains: inout Chains, target: T)
+}
+
+/// Unadjusted Langevin algorithm: `x' = x + h ∇log π(x) + √(2h) ξ`, always accepted (spec/slips.md §1.5).
+/// A proposal whose log-density or gradient is not finite is rejected (the chain stays put) rather than
+/// propagated.
+public struct ULAKernel: MCMCKernel {
+    public init() {}
+
+    public func step<T: LogDensity>(_ chains: inout Chains, target: T) {
+        langevinStep(&chains, target: target, adjusted: false)
+    }
+}
+
+/// Metropolis-adjusted Langevin algorithm (spec/slips.md §1.6 and §1.10 "MALA step"): proposal
+/// `x' = x + h ∇log π(x) + √(2h) ξ`, accepted with probability `min(1, exp(log α))`,
+/// `log α = log π(x') - log π(x) - ‖x - x' - h∇log π(x')‖²/(4h) + ‖x' - x - h∇log π(x)‖²/(4h)`.
+/// NaN or infinite proposals get `log α = -∞` (BlackJAX's rule), so they are never accepted.
+public struct MALAKernel: MCMCKernel {
+    public init() {}
+
+    public func step<T: LogDensity>(_ chains: inout Chains, target: T) {
+        langevinStep(&chains, target: target, adjusted: true)
+    }
+}
+
+/// The one Langevin proposal loop shared by ULA and MALA.
+@inline(__always)
+func langevinStep<T: LogDensity>(_ chains: inout Chains, target: T, adjusted: Bool) {
+    let n = chains.count, d = chains.dimension
+    withChainPointers(&chains) { c in
+        // Propose.
+        for i in 0..<n {
+            let h = c.stepSizes[i]
+            let s = (2 * h).squareRoot()
+            let x = c.positions + i * d, g = c.gradients + i * d, xp = c.proposal + i * d
+            var xi2 = 0.0
+            for j in 0..<d {
+                let z = c.generators[i].nextNormal()
+                xi2 = Relaxed.multiplyAdd(z, z, xi2)
+                xp[j] = x[j] + h * g[j] + s * z
+            }
+            c.auxiliaryNorms[i] = xi2
+        }
+        target.evaluate(c.proposal, count: n, logDensity: c.proposalLogDensities, gradient: c.proposalGradients)
+        // Accept or reject.
+        for i in 0..<n {
+            let h = c.stepSizes[i]
+            let x = c.positions + i * d, xp = c.proposal + i * d, gp = c.proposalGradients + i * d
+            let lp = c.proposalLogDensities[i]
+            var logAlpha: Double
+            if adjusted {
+                var back = 0.0
+                for j in 0..<d {
+                    let t = x[j] - xp[j] - h * gp[j]
+                    back = Relaxed.multiplyAdd(t, t, back)
+                }
+                // ‖x' - x - h∇log π(x)‖²/(4h) = ‖ξ‖²/2.
+                logAlpha = lp - c.logDensities[i] - back / (4 * h) + 0.5 * c.auxiliaryNorms[i]
+                if logAlpha.isNaN || lp.isNaN || lp == .infinity { logAlpha = -.infinity }
+            } else {
+                var gsum = 0.0
+                for j in 0..<d { gsum += gp[j] }
+                logAlpha = (lp.isFinite && gsum.isFinite) ? 0 : -.infinity
+            }
+            let p = logAlpha >= 0 ? 1.0 : Double.exp(logAlpha)
+            c.acceptanceProbabilities[i] = p
+            let accept = p >= 1 || c.generators[i].nextUniform() < p
+            c.accepted[i] = accept
+            if accept {
+                c.logDensities[i] = lp
+                let g = c.gradients + i * d
+                for j in 0..<d {
+                    x[j] = xp[j]
+                    g[j] = gp[j]
+                }
+            }
+        }
+    }
+    chains.gradientEvaluations += n
+}
+
+/// Hamiltonian Monte Carlo with identity mass matrix and a fixed number of leapfrog steps per transition
+/// (Neal 2011), batched over chains with per-chain step sizes ε. A trajectory whose energy error exceeds
+/// `divergenceThreshold` or is not finite is flagged divergent and rejected.
+public struct HMCKernel: MCMCKernel {
+    public let leapfrogSteps: Int
+    public let divergenceThreshold: Double
+
+    public init(leapfrogSteps: Int, divergenceThreshold: Double = 1000) {
+        precondition(leapfrogSteps > 0, "HMC needs at least one leapfrog step")
+        self.leapfrogSteps = leapfrogSteps
+        self.divergenceThreshold = divergenceThreshold
+    }
+
+    public func step<T: LogDensity>(_ chains: inout Chains, target: T) {
+        let n = chains.count, d = chains.dimension, steps = leapfrogSteps, threshold = divergenceThreshold
+        withChainPointers(&chains) { c in
+            let q = c.proposal, p = c.auxiliary, g = c.proposalGradients
+            // Momentum refresh, initial energy, first half kick.
+            for i in 0..<n {
+                let e = c.stepSizes[i]
+                var k = 0.0
+                for j in 0..<d {
+                    let z = c.generators[i].nextNormal()
+                    k = Relaxed.multiplyAdd(z, z, k)
+                    p[i * d + j] = z + 0.5 * e * c.gradients[i * d + j]
+                    q[i * d + j] = c.positions[i * d + j]
+                }
+                c.auxiliaryNorms[i] = -c.logDensities[i] + 0.5 * k
+            }
+            for l in 0..<steps {
+                for i in 0..<n {
+                    let e = c.stepSizes[i]
+                    for j in 0..<d { q[i * d + j] += e * p[i * d + j] }
+                }
+                target.evaluate(q, count: n, logDensity: c.proposalLogDensities, gradient: g)
+                let scale = l == steps - 1 ? 0.5 : 1.0
+                for i in 0..<n {
+                    let e = scale * c.stepSizes[i]
+                    for j in 0..<d { p[i * d + j] += e * g[i * d + j] }
+                }
+            }
+            for i in 0..<n {
+                let pi = p + i * d
+                let h1 = -c.proposalLogDensities[i] + 0.5 * Vector.squaredNorm(pi, d)
+                let delta = c.auxiliaryNorms[i] - h1
+                let bad = delta.isNaN || c.proposalLogDensities[i].isNaN || c.proposalLogDensities[i] == .infinity
+                c.divergent[i] = bad || -delta > threshold
+                let logAlpha = bad ? -Double.infinity : delta
+                let prob = logAlpha >= 0 ? 1.0 : Double.exp(logAlpha)
+                c.acceptanceProbabilities[i] = prob
+                let accept = prob >= 1 || c.generators[i].nextUniform() < prob
+                c.accepted[i] = accept
+                if accept {
+                    c.logDensities[i] = c.proposalLogDensities[i]
+                    for j in 0..<d {
+                        c.positions[i * d + j] = q[i * d + j]
+                        c.gradients[i * d + j] = g[i * d + j]
+                    }
+                }
+            }
+        }
+        chains.gradientEvaluations += n * steps
+    }
+}
+
+/// Raw pointers to a batch's arrays, valid for the duration of a kernel step.
+struct ChainPointers {
+    let positions: UnsafeMutablePointer<Double>
+    let logDensities: UnsafeMutablePointer<Double>
+    let gradients: UnsafeMutablePointer<Double>
+    let stepSizes: UnsafeMutablePointer<Double>
+    let generators: UnsafeMutablePointer<Xoshiro256>
+    let acceptanceProbabilities: UnsafeMutablePointer<Double>
+    let accepted: UnsafeMutablePointer<Bool>
+    let divergent: UnsafeMutablePointer<Bool>
+    let proposal: UnsafeMutablePointer<Double>
+    let proposalLogDensities: UnsafeMutablePointer<Double>
+    let proposalGradients: UnsafeMutablePointer<Double>
+    let auxiliary: UnsafeMutablePointer<Double>
+    let auxiliaryNorms: UnsafeMutablePointer<Double>
+}
+
+@inline(__always)
+func withChainPointers<R>(_ c: inout Chains, _ body: (ChainPointers) -> R) -> R {
+    c.positions.withUnsafeMutableBufferPointer { x in
+    c.logDensities.withUnsafeMutableBufferPointer { l in
+    c.gradients.withUnsafeMutableBufferPointer { g in
+    c.stepSizes.withUnsafeMutableBufferPointer { h in
+    c.generators.withUnsafeMutableBufferPointer { r in
+    c.acceptanceProbabilities.withUnsafeMutableBufferPointer { a in
+    c.accepted.withUnsafeMutableBufferPointer { acc in
+    c.divergent.withUnsafeMutableBufferPointer { div in
+    c.proposal.withUnsafeMutableBufferPointer { xp in
+    c.proposalLogDensities.withUnsafeMutableBufferPointer { lp in
+    c.proposalGradients.withUnsafeMutableBufferPointer { gp in
+    c.auxiliary.withUnsafeMutableBufferPointer { aux in
+    c.auxiliaryNorms.withUnsafeMutableBufferPointer { an in
+        body(ChainPointers(
+            positions: x.baseAddress!, logDensities: l.baseAddress!, gradients: g.baseAddress!,
+            stepSizes: h.baseAddress!, generators: r.baseAddress!, acceptanceProbabilities: a.baseAddress!,
+            accepted: acc.baseAddress!, divergent: div.baseAddress!, proposal: xp.baseAddress!,
+            proposalLogDensities: lp.baseAddress!, proposalGradients: gp.baseAddress!,
+            auxiliary: aux.baseAddress!, auxiliaryNorms: an.baseAddress!))
+    }}}}}}}}}}}}}
+}
