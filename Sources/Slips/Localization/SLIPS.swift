@@ -144,6 +144,10 @@ public struct SLIPSSampler: Sampler {
             }
         }
         let total = stats.reduce(into: BlockStatistics()) { $0.merge($1) }
+        if let i = total.firstNonFinite {
+            throw SamplerError(
+                "the target returned a non-finite log-density (NaN or infinity) where the denoiser chains of sample \(i) ended")
+        }
         for i in 0..<n where !(0..<d).allSatisfy({ out[i, $0].isFinite }) {
             throw SamplerError(
                 "SLIPS produced a non-finite sample (index \(indices.lowerBound + i)): the target returned NaN or infinity along the way")
@@ -258,6 +262,9 @@ public struct SLIPSSampler: Sampler {
         denoise(t: grid[grid.count - 1], alpha: alphas[alphas.count - 1])
         for i in 0..<(b * d) { output[i] = u[i] }
         stats.gradientEvaluations = chains.gradientEvaluations
+        if let r = chains.logDensities.firstIndex(where: { !$0.isFinite }) {
+            stats.firstNonFinite = samples.lowerBound + r / chainsPerSample
+        }
         stats.stepSizeSum = chains.stepSizes.reduce(0, +)
         stats.stepSizeCount = Double(nc)
         return stats
@@ -271,8 +278,11 @@ struct BlockStatistics {
     var acceptanceCount = 0.0
     var stepSizeSum = 0.0
     var stepSizeCount = 0.0
+    /// Global index of the first sample whose chains ended where the target is not finite.
+    var firstNonFinite: Int? = nil
 
     mutating func merge(_ o: BlockStatistics) {
+        if firstNonFinite == nil { firstNonFinite = o.firstNonFinite }
         gradientEvaluations += o.gradientEvaluations
         acceptanceSum += o.acceptanceSum
         acceptanceCount += o.acceptanceCount

@@ -1,0 +1,202 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// An input/output failure: which file, and what went wrong (DESIGN.md §4: "one clear line on error").
+///
+/// `description` is a single line `path: message`, fit to print as the CLI's error line.
+public struct IOError: Error, CustomStringConvertible, Sendable, Equatable {
+    /// The file (or directory) concerned.
+    public let path: String
+    /// What went wrong, without the path.
+    public let message: String
+
+    public init(path: String, message: String) {
+        self.path = path
+        self.message = message
+    }
+
+    /// One line: `path: message`.
+    public var description: String { "\(path): \(message)" }
+}
+
+/// Atomic file writes (DESIGN.md §5: "Writes are atomic (temporary file, then rename): an interrupted run
+/// never leaves a half file").
+///
+/// The bytes go to a fresh temporary file in the destination's directory, are flushed to disk, and the file
+/// is then renamed over the destination, so a reader sees either the old file or the whole new one.
+public enum AtomicFile {
+    /// Writes `bytes` to `path` atomically (temporary file in the same directory, `fsync`, `rename`).
+    ///
+    /// Throws ``IOError`` naming the path when the directory does not exist or is not writable, when the disk
+    /// is full, or when `path` is a directory. On failure no temporary file is left behind and an existing
+    /// file at `path` is untouched.
+    public static func write(_ bytes: [UInt8], to path: String) throws {
+        try bytes.withUnsafeBufferPointer { try write(UnsafeRawBufferPointer($0), to: path) }
+    }
+
+    /// Writes the UTF-8 encoding of `text` to `path` atomically (see ``write(_:to:)``).
+    public static func write(text: String, to path: String) throws {
+        try write(Array(text.utf8), to: path)
+    }
+
+    /// Writes raw bytes to `path` atomically (see ``write(_:to:)``).
+    public static func write(_ bytes: UnsafeRawBufferPointer, to path: String) throws {
+        let (directory, _) = try splitPath(path)
+        try requireDirectory(directory, for: path)
+        let (fd, temporary) = try createTemporary(for: path)
+        var ok = false
+        defer {
+            if !ok { _ = unlink(temporary) }
+        }
+        do {
+            try writeAll(fd: fd, bytes, path: path)
+            if fsync(fd) != 0 {
+                let message = lastError()
+                _ = close(fd)
+                throw IOError(path: path, message: "cannot flush the file to disk (\(message))")
+            }
+        } catch {
+            _ = close(fd)
+            throw error
+        }
+        if close(fd) != 0 {
+            throw IOError(path: path, message: "cannot close the temporary file (\(lastError()))")
+        }
+        if rename(temporary, path) != 0 {
+            throw IOError(path: path, message: "cannot move the temporary file into place (\(lastError()))")
+        }
+        ok = true
+        syncDirectory(directory)
+    }
+
+    /// Verifies up front that `path` can be written: its directory exists and is a directory, `path` itself
+    /// is not a directory, and a file can be created in the directory (a probe file is created and deleted).
+    ///
+    /// Call it before a long computation so that a bad `--output` fails before the run starts.
+    public static func checkWritable(path: String) throws {
+        let (directory, _) = try splitPath(path)
+        try requireDirectory(directory, for: path)
+        var st = stat()
+        if stat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR {
+            throw IOError(path: path, message: "is a directory, not a file")
+        }
+        let (fd, temporary) = try createTemporary(for: path)
+        _ = close(fd)
+        _ = unlink(temporary)
+    }
+
+    /// Reads the whole file at `path`.
+    ///
+    /// Throws ``IOError`` naming the path when it does not exist, is a directory, or cannot be read.
+    public static func read(path: String) throws -> [UInt8] {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        if fd < 0 {
+            throw IOError(path: path, message: "cannot open for reading (\(lastError()))")
+        }
+        defer { _ = close(fd) }
+        var st = stat()
+        if fstat(fd, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR {
+            throw IOError(path: path, message: "is a directory, not a file")
+        }
+        var result: [UInt8] = []
+        let hint = Int(st.st_size)
+        if hint > 0 { result.reserveCapacity(hint) }
+        let chunkSize = 1 << 20
+        var chunk = [UInt8](repeating: 0, count: chunkSize)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { Glibc_read(fd, $0.baseAddress!, chunkSize) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw IOError(path: path, message: "read failed (\(lastError()))")
+            }
+            if n == 0 { break }
+            result.append(contentsOf: chunk[0..<n])
+        }
+        return result
+    }
+
+    // MARK: - Internals
+
+    /// `(directory, file name)` of `path`; the directory is "." for a bare name.
+    static func splitPath(_ path: String) throws -> (String, String) {
+        if path.isEmpty { throw IOError(path: path, message: "empty file name") }
+        if path.hasSuffix("/") { throw IOError(path: path, message: "is a directory path, not a file name") }
+        guard let slash = path.lastIndex(of: "/") else { return (".", path) }
+        let directory = String(path[..<slash])
+        let name = String(path[path.index(after: slash)...])
+        return (directory.isEmpty ? "/" : directory, name)
+    }
+
+    static func requireDirectory(_ directory: String, for path: String) throws {
+        var st = stat()
+        if stat(directory, &st) != 0 {
+            throw IOError(path: path, message: "directory '\(directory)' is not accessible (\(lastError()))")
+        }
+        if (st.st_mode & S_IFMT) != S_IFDIR {
+            throw IOError(path: path, message: "'\(directory)' is not a directory")
+        }
+    }
+
+    /// Creates a new, empty temporary file next to `path`; returns its descriptor and name.
+    static func createTemporary(for path: String) throws -> (Int32, String) {
+        let (directory, name) = try splitPath(path)
+        let prefix = path.lastIndex(of: "/").map { String(path[...$0]) } ?? ""
+        var attempt = 0
+        while true {
+            // A one-off random suffix (not a simulation stream): only needs to avoid collisions.
+            let suffix = String(UInt64.random(in: 0...UInt64.max), radix: 36)
+            let temporary = "\(prefix).\(name).tmp-\(getpid())-\(suffix)"
+            let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+            if fd >= 0 { return (fd, temporary) }
+            let code = errno
+            if code == EEXIST && attempt < 16 {
+                attempt += 1
+                continue
+            }
+            throw IOError(
+                path: path,
+                message: "cannot create a file in directory '\(directory)' (\(String(cString: strerror(code))))")
+        }
+    }
+
+    static func writeAll(fd: Int32, _ bytes: UnsafeRawBufferPointer, path: String) throws {
+        guard var p = bytes.baseAddress else { return }
+        var left = bytes.count
+        while left > 0 {
+            let n = Glibc_write(fd, p, Swift.min(left, 1 << 30))
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw IOError(path: path, message: "write failed (\(lastError()))")
+            }
+            p += n
+            left -= n
+        }
+    }
+
+    /// Best effort: makes the rename itself durable.
+    static func syncDirectory(_ directory: String) {
+        let fd = open(directory, O_RDONLY | O_CLOEXEC)
+        if fd >= 0 {
+            _ = fsync(fd)
+            _ = close(fd)
+        }
+    }
+
+    static func lastError() -> String { String(cString: strerror(errno)) }
+}
+
+// `read`/`write` are shadowed inside `AtomicFile` by its own static methods; these reach the C functions.
+@inline(__always)
+private func Glibc_read(_ fd: Int32, _ buffer: UnsafeMutableRawPointer, _ count: Int) -> Int {
+    read(fd, buffer, count)
+}
+
+@inline(__always)
+private func Glibc_write(_ fd: Int32, _ buffer: UnsafeRawPointer, _ count: Int) -> Int {
+    write(fd, buffer, count)
+}

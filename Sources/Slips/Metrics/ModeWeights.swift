@@ -1,0 +1,62 @@
+/// For each sample, the index of the nearest of `means` in Euclidean distance (ties go to the lower index):
+/// the mode assignment of spec/slips.md §3 (`mode_weight_error`, two-mode target).
+///
+/// - Precondition: `samples` and `means` have the same dimension and `means` is not empty.
+public func nearestMeanAssignments(_ samples: Points, means: Points) -> [Int] {
+    precondition(samples.dimension == means.dimension, "samples and means must have the same dimension")
+    precondition(means.count > 0, "at least one mean is needed")
+    let d = samples.dimension, k = means.count
+    var result = [Int](repeating: 0, count: samples.count)
+    samples.withUnsafeBufferPointer { x in
+        means.withUnsafeBufferPointer { mu in
+            for i in 0..<samples.count {
+                var best = 0
+                var bestDistance = Double.infinity
+                for j in 0..<k {
+                    let dist = Vector.squaredDistance(x.baseAddress! + i * d, mu.baseAddress! + j * d, d)
+                    if dist < bestDistance {
+                        bestDistance = dist
+                        best = j
+                    }
+                }
+                result[i] = best
+            }
+        }
+    }
+    return result
+}
+
+/// The estimated weight of each mode: the fraction of `samples` whose nearest mean (Euclidean) is that mode,
+/// or, with importance `weights` (AIS), the normalised weight-sum of those samples (spec/slips.md §3,
+/// `mode_weight_error`: "w = fraction assigned to mean 0 (AIS: weight-sum)").
+///
+/// The result has `means.count` entries summing to 1; it is all NaN when `samples` is empty.
+/// - Precondition: same dimension; `weights`, when given, has one finite non-negative value per sample, not all 0.
+public func modeWeights(_ samples: Points, means: Points, weights: [Double]? = nil) -> [Double] {
+    let assignment = nearestMeanAssignments(samples, means: means)
+    guard samples.count > 0 else { return [Double](repeating: .nan, count: means.count) }
+    var result = [Double](repeating: 0, count: means.count)
+    if let w = normalizedWeights(weights, count: samples.count) {
+        for (i, k) in assignment.enumerated() { result[k] += w[i] }
+    } else {
+        for k in assignment { result[k] += 1 }
+        let n = Double(samples.count)
+        for k in result.indices { result[k] /= n }
+    }
+    return result
+}
+
+/// The mode-weight error ½ Σ_k |ŵ_k − w_k| (total variation between estimated and target mode weights), with
+/// ŵ from ``modeWeights(_:means:weights:)``. For two modes this is |ŵ_0 − w_0|, the SLIPS metric
+/// `mode_weight_error` of spec/slips.md §3 (there with w_0 = 2/3).
+///
+/// - Precondition: `targetWeights.count == means.count`.
+public func modeWeightError(
+    _ samples: Points, means: Points, targetWeights: [Double], weights: [Double]? = nil
+) -> Double {
+    precondition(targetWeights.count == means.count, "one target weight per mean is needed")
+    let estimated = modeWeights(samples, means: means, weights: weights)
+    var total = 0.0
+    for k in estimated.indices { total += abs(estimated[k] - targetWeights[k]) }
+    return 0.5 * total
+}
