@@ -6,7 +6,19 @@
 ///   `mean_error` and `covariance_error`.
 public enum ReferenceMetrics {
     public static func evaluate(_ set: SampleSet, target: TargetSpec, seed: UInt64) -> [String: Double] {
-        let m: [String: Double] = [:]  // TEMPORARY until Metrics lands
+        var m: [String: Double] = [:]
+        let x = set.points
+        if let mixture = target.mixture {
+            m["mode_weight_error"] = modeWeightError(x, means: mixture.means, targetWeights: mixture.weights, weights: set.weights)
+            m["mode_weight_0"] = modeWeights(x, means: mixture.means, weights: set.weights)[0]
+        }
+        if let exact = target.exactSampler, x.count >= 2 {
+            let reference = exact(x.count, seed)
+            m["w2_sliced"] = fastSlicedWasserstein(x, reference, weightsA: set.weights)
+            m["sliced_w2"] = slicedWasserstein2(x, reference, projections: 128, seed: seed, weightsA: set.weights)
+            m["mean_error"] = meanError(x, reference)
+            m["covariance_error"] = covarianceError(x, reference)
+        }
         return m
     }
 }

@@ -61,15 +61,15 @@ public enum CSV {
     public static func decode(
         _ bytes: [UInt8], header: Bool? = nil, source: String = "<csv data>"
     ) throws -> (header: [String]?, points: Points) {
-        let text = String(decoding: bytes, as: UTF8.self)
         var names: [String]? = nil
         var storage: [Double] = []
         var dimension: Int? = nil
         var firstLine = true
         var lineNumber = 0
-        for rawLine in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        // Split on the byte 0x0A, not on Characters: "\r\n" is a single Character in Swift.
+        for rawLine in bytes.split(separator: 0x0A, omittingEmptySubsequences: false) {
             lineNumber += 1
-            var line = rawLine
+            var line = Substring(String(decoding: rawLine, as: UTF8.self))
             if line.last == "\r" { line = line.dropLast() }
             if line.allSatisfy({ $0 == " " || $0 == "\t" }) || line.first == "#" { continue }
             let cells: [Substring]

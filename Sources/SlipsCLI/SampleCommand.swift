@@ -1,0 +1,194 @@
+import ArgumentParser
+import Foundation
+import Slips
+
+enum SamplerName: String, ExpressibleByArgument, CaseIterable {
+    case slips, mala, ula, hmc
+}
+
+enum ScheduleName: String, ExpressibleByArgument, CaseIterable {
+    case classic, geometric
+}
+
+enum AdaptationName: String, ExpressibleByArgument, CaseIterable {
+    case dualAveraging = "dual-averaging"
+    case multiplicative
+    case none
+}
+
+struct SampleCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sample",
+        abstract: "Draw samples from a target with SLIPS or a plain MCMC sampler.",
+        discussion: """
+            SLIPS defaults are the paper's benchmark settings (K=1024, S=32, C=4, keep 16, L=10, \
+            geometric(1,1), epsilon-end matched to log-SNR 5.0) with a per-target epsilon (see `slips targets`).
+            MCMC samplers run one chain per sample: --warmup adapted steps, then --steps steps; a sample is the \
+            final state of its chain.
+
+            Examples:
+              slips sample --target two-modes --dim 8 --samples 8192 --seed 0 --output s.npy
+              slips sample --target funnel --sampler hmc --leapfrog-steps 10 --samples 4096 --output f.csv
+              slips sample --target two-modes --samples 8192 --shard 0/2 --output s0.npy
+            """
+    )
+
+    // Target.
+    @Option(help: "Target name (see `slips targets`).")
+    var target: String = "two-modes"
+    @Option(help: "Dimension (targets of any dimension).")
+    var dim: Int?
+
+    // Sampler.
+    @Option(help: "Sampler: slips, mala, ula or hmc.")
+    var sampler: SamplerName = .slips
+    @Option(help: "SLIPS SNR schedule: classic or geometric.")
+    var schedule: ScheduleName = .geometric
+    @Option(help: "Geometric schedule exponent alpha1.")
+    var alpha1: Double = 1
+    @Option(help: "Geometric schedule exponent alpha2.")
+    var alpha2: Double = 1
+    @Option(help: "t_0 (default: per target, see `slips targets`).")
+    var epsilon: Double?
+    @Option(name: .customLong("epsilon-end"), help: "Geometric schedule: t_end = T - epsilon-end (default: matched to log-SNR log 150).")
+    var epsilonEnd: Double?
+    @Option(name: .customLong("T"), help: "Horizon T (classic default 150, geometric default 1).")
+    var horizon: Double?
+    @Option(help: "SLIPS: grid points K (default 1024). MCMC: steps after warm-up (default 1000).")
+    var steps: Int?
+    @Option(name: .customLong("mcmc-steps"), help: "SLIPS: MALA steps S per denoiser call.")
+    var mcmcSteps: Int = 32
+    @Option(help: "SLIPS: MALA chains C per sample.")
+    var chains: Int = 4
+    @Option(help: "SLIPS: states averaged per chain (default S/2).")
+    var keep: Int?
+    @Option(name: .customLong("init-steps"), help: "SLIPS: Langevin-within-Langevin initialisation steps L.")
+    var initSteps: Int = 10
+    @Option(help: "SLIPS: sigma (default sqrt(R²/d + tau²) from the target).")
+    var sigma: Double?
+    @Option(name: .customLong("step-size"), help: "Initial step size (SLIPS default 1e-5, MCMC default 0.1).")
+    var stepSize: Double?
+    @Option(help: "MCMC: warm-up (adaptation) steps.")
+    var warmup: Int = 1000
+    @Option(name: .customLong("leapfrog-steps"), help: "HMC: leapfrog steps per transition.")
+    var leapfrogSteps: Int = 10
+    @Option(help: "MCMC: step-size adaptation during warm-up: dual-averaging, multiplicative or none.")
+    var adapt: AdaptationName?
+    @Option(name: .customLong("target-acceptance"), help: "Target acceptance (SLIPS 0.75; MALA 0.75; HMC 0.8).")
+    var targetAcceptance: Double?
+    @Option(name: .customLong("init-scale"), help: "MCMC: chains start from N(0, s² I) (default: SLIPS sigma).")
+    var initScale: Double?
+
+    // Run.
+    @Option(help: "Number of samples N.")
+    var samples: Int = 8192
+    @Option(help: "Random seed.")
+    var seed: UInt64 = 0
+    @Option(help: "Worker threads (default: all cores). Output does not depend on it.")
+    var threads: Int?
+    @Option(help: "Run shard k of n (k/n, 0-based); `slips merge` joins the shards.")
+    var shard: String?
+
+    // Output.
+    @Option(name: .shortAndLong, help: "Output file (.npy float64 (N, d), or .csv).")
+    var output: String
+    @Option(help: "Output format: npy or csv (default: from the output file's extension, else npy).")
+    var format: OutputFormat?
+    @Option(help: "Write a JSON run summary here.")
+    var summary: String?
+    @Flag(help: "No progress display.")
+    var quiet = false
+
+    func run() throws {
+        let job = try cliErrors { try makeJob() }
+        let fmt = format ?? OutputFormat(path: output)
+        try cliErrors {
+            try AtomicFile.checkWritable(path: output)
+            if let s = summary { try AtomicFile.checkWritable(path: s) }
+        }
+        let counter = ProgressCounter(total: job.expectedGradientEvaluations)
+        let display = ProgressDisplay(counter: counter, label: job.sampler.name)
+        display.start(quiet: quiet)
+        let result = try cliErrors {
+            defer { display.stop(quiet: quiet) }
+            return try job.run(progress: counter)
+        }
+        try cliErrors {
+            try fmt.write(result.samples.points, to: output)
+            if let s = summary {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+                try AtomicFile.write(Array(try encoder.encode(result.summary)), to: s)
+            }
+        }
+        report(result.summary)
+    }
+
+    func makeJob() throws -> SamplingJob {
+        if let d = dim, d <= 0 { throw CLIError("--dim must be positive (got \(d))") }
+        if samples <= 0 { throw CLIError("--samples must be positive (got \(samples))") }
+        let spec = try TargetCatalog.make(target, dimension: dim)
+        let d = spec.dimension
+        let shardPair = try parseShard()
+        let sampler: any Sampler
+        switch self.sampler {
+        case .slips:
+            let sched: any SNRSchedule
+            switch schedule {
+            case .classic: sched = try ClassicSchedule(horizon: horizon ?? 150)
+            case .geometric: sched = try GeometricSchedule(alpha1: alpha1, alpha2: alpha2, horizon: horizon ?? 1)
+            }
+            let eps = epsilon ?? (schedule == .classic
+                ? SLIPSDefaults.classicEpsilon(target: target) : SLIPSDefaults.epsilon(target: target, dimension: d))
+            let epsEnd = epsilonEnd ?? ((sched as? GeometricSchedule)?.matchedEpsilonEnd() ?? 0)
+            var c = SLIPSConfiguration(schedule: sched, sigma: sigma ?? spec.slipsSigma, epsilon: eps, epsilonEnd: epsEnd)
+            c.gridPoints = steps ?? 1024
+            c.mcmcSteps = mcmcSteps
+            c.chains = chains
+            c.keep = keep ?? max(1, mcmcSteps / 2)
+            c.initSteps = initSteps
+            if let h = stepSize { c.initialStepSize = h }
+            if let a = targetAcceptance { c.adaptation.targetAcceptance = a }
+            try c.validate(dimension: d)
+            sampler = SLIPSSampler(configuration: c)
+        case .mala, .ula, .hmc:
+            let kernel: MCMCSampler.Kernel =
+                self.sampler == .mala ? .mala : self.sampler == .ula ? .ula : .hmc(leapfrogSteps: leapfrogSteps)
+            let adaptation: MCMCSampler.Adaptation? = adapt.map {
+                switch $0 {
+                case .dualAveraging: .dualAveraging
+                case .multiplicative: .multiplicative
+                case .none: .none
+                }
+            }
+            let m = MCMCSampler(
+                kernel: kernel, steps: steps ?? 1000, warmupSteps: warmup, initialStepSize: stepSize ?? 0.1,
+                adaptation: adaptation, targetAcceptance: targetAcceptance, initialScale: initScale ?? spec.slipsSigma)
+            try m.validate()
+            sampler = m
+        }
+        return try SamplingJob(
+            target: spec, sampler: sampler, samples: samples, seed: seed,
+            threads: threads ?? ParallelBlocks.availableThreads, shard: shardPair)
+    }
+
+    func parseShard() throws -> (index: Int, count: Int) {
+        guard let s = shard else { return (0, 1) }
+        let parts = s.split(separator: "/")
+        guard parts.count == 2, let k = Int(parts[0]), let n = Int(parts[1]) else {
+            throw CLIError("--shard must look like k/n, e.g. 0/4 (got '\(s)')")
+        }
+        guard n > 0, k >= 0, k < n else { throw CLIError("--shard k/n needs 0 <= k < n (got \(s))") }
+        return (k, n)
+    }
+
+    func report(_ s: RunSummary) {
+        print("target \(s.target) (d = \(s.dimension)), sampler \(s.sampler), \(s.samples) samples"
+              + (s.shard == "0/1" ? "" : " (shard \(s.shard) of \(s.totalSamples))") + ", seed \(s.seed)")
+        print("gradient evaluations \(grouped(s.gradientEvaluations)) (\(grouped(Int(s.gradientEvaluationsPerSample))) per sample)"
+              + " in \(short(s.wallSeconds, 3)) s: \(short(s.gradientEvaluationsPerSecond / 1e6, 3)) M/s")
+        for (k, v) in s.statistics.sorted(by: { $0.key < $1.key }) { print("  \(k) = \(short(v))") }
+        for (k, v) in s.metrics.sorted(by: { $0.key < $1.key }) { print("\(k) = \(short(v))") }
+        print("wrote \(output)" + (summary.map { " and \($0)" } ?? ""))
+    }
+}

@@ -1,1 +1,0 @@
-print("slips: CLI being assembled")

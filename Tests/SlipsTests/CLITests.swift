@@ -1,0 +1,124 @@
+import Foundation
+import Slips
+import Testing
+
+/// End-to-end tests of the `slips` executable (built next to the test bundle by `swift test`).
+@Suite struct CLITests {
+    static let binary: URL? = {
+        var dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        for _ in 0..<3 {
+            let candidate = dir.appendingPathComponent("slips")
+            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+            dir = dir.deletingLastPathComponent()
+        }
+        return nil
+    }()
+
+    struct Result {
+        let status: Int32
+        let stdout: String
+        let stderr: String
+    }
+
+    func slips(_ args: [String]) throws -> Result {
+        let p = Process()
+        p.executableURL = try #require(Self.binary, "the slips executable was not built next to the tests")
+        p.arguments = args
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        let o = out.fileHandleForReading.readDataToEndOfFile()
+        let e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return Result(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self),
+                      stderr: String(decoding: e, as: UTF8.self))
+    }
+
+    func tempDir() throws -> URL {
+        let u = FileManager.default.temporaryDirectory.appendingPathComponent("slips-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: u, withIntermediateDirectories: true)
+        return u
+    }
+
+    @Test func sampleWritesNpyAndSummary() throws {
+        let dir = try tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let out = dir.appendingPathComponent("s.npy").path, sum = dir.appendingPathComponent("s.json").path
+        let r = try slips(["sample", "--target", "two-modes", "--dim", "3", "--samples", "32", "--steps", "16",
+                           "--seed", "1", "--quiet", "--output", out, "--summary", sum])
+        #expect(r.status == 0, "\(r.stderr)")
+        let points = try NPY.readPoints(path: out)
+        #expect(points.count == 32 && points.dimension == 3)
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: sum))) as! [String: Any]
+        for key in ["target", "sampler", "parameters", "seed", "samples", "dimension", "gradient_evaluations",
+                    "wall_seconds", "metrics"] {
+            #expect(json[key] != nil, "summary lacks \(key)")
+        }
+        let metrics = json["metrics"] as! [String: Double]
+        #expect(metrics["mode_weight_error"] != nil)
+        #expect(r.stdout.contains("mode_weight_error"))
+    }
+
+    @Test func shardsMergeToTheFullRun() throws {
+        let dir = try tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let common = ["sample", "--target", "funnel", "--samples", "10", "--steps", "8", "--seed", "5", "--quiet"]
+        let full = dir.appendingPathComponent("full.npy").path
+        #expect(try slips(common + ["--output", full, "--threads", "2"]).status == 0)
+        var parts: [String] = []
+        for k in 0..<2 {
+            let p = dir.appendingPathComponent("p\(k).npy").path
+            #expect(try slips(common + ["--shard", "\(k)/2", "--threads", "1", "--output", p]).status == 0)
+            parts.append(p)
+        }
+        let merged = dir.appendingPathComponent("merged.npy").path
+        #expect(try slips(["merge"] + parts + ["--output", merged]).status == 0)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: merged)) == Data(contentsOf: URL(fileURLWithPath: full)))
+    }
+
+    @Test(arguments: [
+        ["--target", "nope"],
+        ["--sampler", "gibbs"],
+        ["--dim", "0"],
+        ["--samples", "0"],
+        ["--samples", "-3"],
+        ["--epsilon", "1.5"],
+        ["--epsilon", "0"],
+        ["--shard", "2/2"],
+        ["--shard", "x"],
+        ["--target", "rings", "--dim", "3"],
+    ])
+    func badInputFailsCleanly(args: [String]) throws {
+        let dir = try tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let out = dir.appendingPathComponent("bad.npy").path
+        let r = try slips(["sample", "--samples", "8", "--steps", "4", "--quiet"] + args + ["--output", out])
+        #expect(r.status != 0)
+        #expect(!r.stderr.isEmpty)
+        #expect(!FileManager.default.fileExists(atPath: out), "no output on error")
+    }
+
+    @Test func unwritableOutputFailsBeforeRunning() throws {
+        let r = try slips(["sample", "--samples", "8", "--quiet", "--output", "/nonexistent-dir/x/s.npy"])
+        #expect(r.status != 0)
+        #expect(r.stderr.contains("/nonexistent-dir/x"))
+    }
+
+    @Test func targetsListsEveryTarget() throws {
+        let r = try slips(["targets"])
+        #expect(r.status == 0)
+        for name in TargetCatalog.names { #expect(r.stdout.contains(name)) }
+    }
+
+    @Test func csvOutput() throws {
+        let dir = try tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let out = dir.appendingPathComponent("s.csv").path
+        let r = try slips(["sample", "--target", "gaussian", "--dim", "2", "--sampler", "mala", "--steps", "20",
+                           "--warmup", "20", "--samples", "16", "--quiet", "--output", out])
+        #expect(r.status == 0, "\(r.stderr)")
+        let p = try CSV.readPoints(path: out)
+        #expect(p.count == 16 && p.dimension == 2)
+    }
+}
