@@ -102,10 +102,12 @@ import Testing
     }
 
     @Test func zigguratMoments() {
-        let n = 1_000_000
-        let z = Self.normalDraws(n, seed: 20_240_601)
+        // Streamed, so that 10^7 draws cost no memory.
+        let n = 10_000_000
+        var rng = Xoshiro256(seed: 20_240_601)
         var s1 = 0.0, s2 = 0.0, s3 = 0.0, s4 = 0.0
-        for x in z {
+        for _ in 0..<n {
+            let x = rng.nextNormal()
             let x2 = x * x
             s1 += x; s2 += x2; s3 += x2 * x; s4 += x2 * x2
         }
@@ -116,56 +118,73 @@ import Testing
         //   E z²:  sqrt(Var z² / n)       = sqrt((3 - 1) / n)
         //   E z³:  sqrt(Var z³ / n)       = sqrt(15 / n)
         //   E z⁴:  sqrt(Var z⁴ / n)       = sqrt((105 - 9) / n)
-        // With n = 10^6 these are 1.0e-3, 1.4e-3, 3.9e-3 and 9.8e-3. The seed is fixed, so the test is
+        // With n = 10^7 these are 3.2e-4, 4.5e-4, 1.2e-3 and 3.1e-3. The seed is fixed, so the test is
         // deterministic; a correct sampler exceeds 5 standard errors with probability < 6e-7 per moment.
-        #expect(abs(m1) < 5 * (1 / nn).squareRoot())
-        #expect(abs(m2 - 1) < 5 * (2 / nn).squareRoot())
-        #expect(abs(m3) < 5 * (15 / nn).squareRoot())
-        #expect(abs(m4 - 3) < 5 * (96 / nn).squareRoot())
+        // (A Ziggurat whose layer widths were off by 0.1 % would move E z² by about 2e-3, i.e. 4.4 standard
+        // errors; a sampler that skips the wedge rejection moves it by far more.)
+        #expect(abs(m1) < 5 * (1 / nn).squareRoot(), "mean \(m1)")
+        #expect(abs(m2 - 1) < 5 * (2 / nn).squareRoot(), "E z² = \(m2)")
+        #expect(abs(m3) < 5 * (15 / nn).squareRoot(), "E z³ = \(m3)")
+        #expect(abs(m4 - 3) < 5 * (96 / nn).squareRoot(), "E z⁴ = \(m4)")
     }
 
     @Test func zigguratKolmogorovSmirnov() {
         let n = 1_000_000
         var z = Self.normalDraws(n, seed: 987_654_321)
         z.sort()
-        var d = 0.0
-        for (i, x) in z.enumerated() {
-            let f = Self.phi(x)
-            d = max(d, f - Double(i) / Double(n), Double(i + 1) / Double(n) - f)
-        }
+        let d = Self.ksStatistic(sorted: z, Self.phi)
         // Kolmogorov: P(sqrt(n) D_n > x) → 2 Σ_k (-1)^(k-1) exp(-2 k² x²); x = 1.9495 gives 0.001 (two-sided
         // critical value at level 0.1 %). With n = 10^6 the critical D is 1.95e-3. The seed is fixed, so this
         // is a deterministic check that a correct sampler fails with probability 0.001.
         #expect(d < 1.9495 / Double(n).squareRoot(), "KS statistic \(d)")
     }
 
-    @Test func zigguratTailIsCorrect() {
-        // The tail beyond r = 3.6541528853610088 and the outer wedges use the slow path; check both.
-        let n = 1_000_000
-        let z = Self.normalDraws(n, seed: 31_337)
-        let r = 3.6541528853610088
-        // Count beyond r: Binomial(n, p) with p = 2(1 - Φ(r)) ≈ 2.58e-4, so mean ≈ 258 and sd ≈ 16; allow 5 sd.
-        let p = 2 * (1 - Self.phi(r))
-        let beyond = Double(z.filter { abs($0) > r }.count)
-        let expected = Double(n) * p
-        #expect(abs(beyond - expected) < 5 * (expected * (1 - p)).squareRoot(), "\(beyond) draws beyond r, expected \(expected)")
-        // KS of |z| given |z| > 3 against the conditional law (Φ(x) - Φ(3)) / (1 - Φ(3)); about 2700 draws,
-        // critical value 1.9495 / sqrt(m) at level 0.1 %.
-        let c = 3.0
-        var tail = z.map(abs).filter { $0 > c }
-        tail.sort()
-        let m = tail.count
-        #expect(m > 2000)
-        let q = 1 - Self.phi(c)
+    /// KS statistic of sorted `x` against the continuous CDF `cdf`.
+    static func ksStatistic(sorted x: [Double], _ cdf: (Double) -> Double) -> Double {
+        let m = Double(x.count)
         var d = 0.0
-        for (i, x) in tail.enumerated() {
-            let f = (Self.phi(x) - Self.phi(c)) / q
-            d = max(d, f - Double(i) / Double(m), Double(i + 1) / Double(m) - f)
+        for (i, v) in x.enumerated() {
+            let f = cdf(v)
+            d = max(d, f - Double(i) / m, Double(i + 1) / m - f)
         }
-        #expect(d < 1.9495 / Double(m).squareRoot(), "tail KS statistic \(d) on \(m) draws")
+        return d
+    }
+
+    @Test func zigguratTailIsCorrect() {
+        // The tail beyond r = 3.6541528853610088 and the outer wedges use the slow path; check both on
+        // 4·10^7 streamed draws, keeping only |z| > 3.
+        let n = 40_000_000
+        let r = 3.6541528853610088, c = 3.0
+        var rng = Xoshiro256(seed: 31_337)
+        var beyond3: [Double] = [], excess: [Double] = []
+        var negatives = 0
+        for _ in 0..<n {
+            let z = rng.nextNormal()
+            if z < 0 { negatives += 1 }
+            let a = abs(z)
+            if a > c { beyond3.append(a) }
+            if a > r { excess.append(a - r) }
+        }
+        // Count beyond r: Binomial(n, p), p = 2(1 - Φ(r)) ≈ 2.58e-4, so mean ≈ 10 300 and sd ≈ 101; allow 5 sd.
+        let p = 2 * (1 - Self.phi(r))
+        let expected = Double(n) * p
+        #expect(abs(Double(excess.count) - expected) < 5 * (expected * (1 - p)).squareRoot(),
+                "\(excess.count) draws beyond r, expected \(expected)")
+        // KS of the excess |z| - r given |z| > r against (Φ(r + a) - Φ(r)) / (1 - Φ(r)) (Marsaglia's tail
+        // method). m ≈ 10 300 draws: critical value 1.9495 / sqrt(m) ≈ 0.019 at level 0.1 %. Accepting every
+        // exponential proposal (no rejection step) would give D ≈ 0.037.
+        excess.sort()
+        let q = 1 - Self.phi(r)
+        let dTail = Self.ksStatistic(sorted: excess) { (Self.phi(r + $0) - Self.phi(r)) / q }
+        #expect(dTail < 1.9495 / Double(excess.count).squareRoot(), "tail KS statistic \(dTail) on \(excess.count) draws")
+        // KS of |z| given |z| > 3 (outer wedges and tail) against (Φ(x) - Φ(3)) / (1 - Φ(3)): about 108 000
+        // draws, critical value 1.9495 / sqrt(m) ≈ 5.9e-3 at level 0.1 %.
+        beyond3.sort()
+        let q3 = 1 - Self.phi(c)
+        let d3 = Self.ksStatistic(sorted: beyond3) { (Self.phi($0) - Self.phi(c)) / q3 }
+        #expect(d3 < 1.9495 / Double(beyond3.count).squareRoot(), "KS statistic beyond 3: \(d3) on \(beyond3.count) draws")
         // The sign is a fair coin: the count of negative draws has mean n/2 and sd sqrt(n)/2.
-        let negatives = Double(z.filter { $0 < 0 }.count)
-        #expect(abs(negatives - Double(n) / 2) < 5 * Double(n).squareRoot() / 2)
+        #expect(abs(Double(negatives) - Double(n) / 2) < 5 * Double(n).squareRoot() / 2)
     }
 
     @Test func fillNormalsMatchesNextNormal() {
@@ -184,8 +203,11 @@ import Testing
         return (0..<n).map { _ in r.next() }
     }
 
+    /// Every declared purpose (raw values are small consecutive integers).
+    static let allPurposes = (0..<256).compactMap { StreamPurpose(rawValue: UInt64($0)) }
+
     @Test func streamsAreDeterministic() {
-        for purpose in [StreamPurpose.initialization, .localization, .denoiserChains, .mcmcChains, .exactSamples, .projections, .user] {
+        for purpose in Self.allPurposes {
             for index in [0, 1, 17, 1 << 40] {
                 let a = RandomStream.make(seed: 12345, index: index, purpose: purpose)
                 let b = RandomStream.make(seed: 12345, index: index, purpose: purpose)
@@ -195,7 +217,8 @@ import Testing
     }
 
     @Test func streamsDifferByIndexPurposeAndSeed() {
-        let purposes: [StreamPurpose] = [.initialization, .localization, .denoiserChains, .mcmcChains, .exactSamples, .projections, .user]
+        let purposes = Self.allPurposes
+        #expect(purposes.count >= 7)
         var seen = Set<[UInt64]>()
         var total = 0
         for seed: UInt64 in [0, 1, 12345] {

@@ -106,6 +106,23 @@ import Testing
         }
     }
 
+    @Test func inverseIsAccurateForTinyTimes() throws {
+        // Far below any time a sampler uses, but g⁻¹ is documented as exact to the last bit; the bisection
+        // branch (α1 ≠ α2, not (2,1)) must keep its relative precision for tiny u = t/T.
+        let schedules: [any SNRSchedule] = [
+            try GeometricSchedule(alpha1: 1, alpha2: 1), try GeometricSchedule(alpha1: 2, alpha2: 1),
+            try GeometricSchedule(alpha1: 1, alpha2: 0.5), try GeometricSchedule(alpha1: 1, alpha2: 2),
+            try GeometricSchedule(alpha1: 3, alpha2: 1.5),
+        ]
+        for s in schedules {
+            for e in stride(from: 10.0, through: 150, by: 10) {
+                let t = s.horizon * pow(10, -e)
+                let back = s.inverseG(s.g(t))
+                #expect(Self.close(back, t, relative: 1e-12), "\(s.name) \(s.parameters): g⁻¹(g(\(t))) = \(back)")
+            }
+        }
+    }
+
     @Test func geometricClosedForms() throws {
         // Geometric(1,1): g² = t/(1-t), inverse t = s²/(1+s²); Geometric(2,1): inverse (sqrt(s⁴+4s²) - s²)/2.
         let g11 = try GeometricSchedule(alpha1: 1, alpha2: 1), g21 = try GeometricSchedule(alpha1: 2, alpha2: 1)

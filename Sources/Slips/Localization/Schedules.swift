@@ -85,10 +85,13 @@ public struct GeometricSchedule: SNRSchedule {
             // u = (√(s⁴ + 4s²) - s²)/2, written as 2s²/(√(s⁴+4s²) + s²) to avoid cancellation.
             return horizon * 2 * s2 / ((s2 * s2 + 4 * s2).squareRoot() + s2)
         }
-        // Solve α1 log u - α2 log(1-u) = 2 log s (increasing in u) by bisection.
+        // Solve α1 log u - α2 log(1-u) = 2 log s (increasing in u) by bisection. The loop stops once the
+        // bracket can no longer be split (last bit); resolving u ≈ 2^-e to the last bit takes about e + 53
+        // halvings of [0, 1], so the cap must exceed 1022 + 53 for every normal u (200 lost all precision
+        // below u ≈ 2^-147).
         let target = 2 * Double.log(s)
         var lo = 0.0, hi = 1.0
-        for _ in 0..<200 {
+        for _ in 0..<1100 {
             let mid = 0.5 * (lo + hi)
             if mid == lo || mid == hi { break }
             let f = alpha1 * Double.log(mid) - alpha2 * Double.log(1 - mid)

@@ -109,6 +109,16 @@ public enum StreamPurpose: UInt64, Sendable {
     case exactSamples = 5
     case projections = 6
     case user = 7
+    /// Per-particle moves of the baselines (SMC, AIS, RDMC, OAT).
+    case baselineParticles = 8
+    /// Population-level draws (resampling, shared noise) of the baselines, indexed by step.
+    case resampling = 9
+    /// Importance-sampling proposals (RDMC, OAT score oracles).
+    case importanceProposals = 10
+    /// Parameter optimisation through sampling (implicit diffusion).
+    case optimization = 11
+    /// Learned denoisers: initialisation and minibatches.
+    case training = 12
 }
 
 /// Derivation of independent random streams from `(seed, index, purpose)` (DESIGN.md §3).

@@ -1,0 +1,190 @@
+import Foundation
+import RealModule
+
+/// Tables and figures from benchmark records (issue 3, item 4).
+///
+/// **Selection rule.** For each (target, algorithm) the reported grid point is the one whose headline metric
+/// (``BenchmarkTarget/headlineMetric``), averaged over seeds, is best; ties go to the earlier grid point. Entries
+/// are mean ± sample standard deviation over the seeds of that grid point (± is omitted for a single seed).
+public enum BenchmarkReport {
+    /// The best grid point's records for one (target, algorithm).
+    public struct Best: Sendable {
+        public let target: String
+        public let algorithm: String
+        public let grid: [String: Double]
+        public let records: [BenchmarkRecord]
+
+        public func mean(_ metric: String) -> Double? {
+            let v = records.compactMap { $0.metrics[metric] }
+            return v.isEmpty ? nil : v.reduce(0, +) / Double(v.count)
+        }
+
+        public func std(_ metric: String) -> Double? {
+            let v = records.compactMap { $0.metrics[metric] }
+            guard v.count > 1, let m = mean(metric) else { return nil }
+            return (v.reduce(0) { $0 + ($1 - m) * ($1 - m) } / Double(v.count - 1)).squareRoot()
+        }
+    }
+
+    /// Best grid point per (target, algorithm), in the order records first appear.
+    public static func best(_ records: [BenchmarkRecord], targets: [BenchmarkTarget]) -> [Best] {
+        var out: [Best] = []
+        for t in targets {
+            let (metric, higher) = t.headlineMetric
+            let forTarget = records.filter { $0.target == t.id }
+            var algorithms: [String] = []
+            for r in forTarget where !algorithms.contains(r.algorithm) { algorithms.append(r.algorithm) }
+            for a in algorithms {
+                let runs = forTarget.filter { $0.algorithm == a }
+                var groups: [(grid: [String: Double], runs: [BenchmarkRecord])] = []
+                for r in runs {
+                    if let i = groups.firstIndex(where: { $0.grid == r.grid }) { groups[i].runs.append(r) } else { groups.append((r.grid, [r])) }
+                }
+                func score(_ g: [BenchmarkRecord]) -> Double {
+                    let v = g.compactMap { $0.metrics[metric] }.filter(\.isFinite)
+                    guard !v.isEmpty else { return .infinity }
+                    let m = v.reduce(0, +) / Double(v.count)
+                    return higher ? -m : m
+                }
+                if let b = groups.min(by: { score($0.runs) < score($1.runs) }) {
+                    out.append(Best(target: t.id, algorithm: a, grid: b.grid, records: b.runs))
+                }
+            }
+        }
+        return out
+    }
+
+    static func format(_ x: Double) -> String {
+        if x == 0 { return "0" }
+        let a = abs(x)
+        return a >= 1000 || a < 1e-3 ? String(format: "%.3e", x) : String(format: "%.4f", x)
+    }
+
+    /// The Markdown report: headline metric per target (rows) and algorithm (columns), the chosen grid points,
+    /// secondary metrics, and the cost (gradient and log-density evaluations per sample, wall time).
+    public static func markdown(_ records: [BenchmarkRecord], profile: BenchmarkProfile, command: String, wallSeconds: Double?) -> String {
+        let targets = profile.targets.filter { t in records.contains { $0.target == t.id } }
+        let bests = best(records, targets: targets)
+        let algorithms = profile.algorithms.map(\.rawValue).filter { a in bests.contains { $0.algorithm == a } }
+        let seeds = Set(records.map(\.seed)).sorted()
+        var s = "# SLIPS benchmark — profile `\(profile.name)`\n\n"
+        s += "- command: `\(command)`\n"
+        s += "- date: \(records.map(\.date).max() ?? "-")\n"
+        if let w = wallSeconds { s += "- wall time of this invocation: \(String(format: "%.0f", w)) s\n" }
+        s += "- total wall time of the recorded runs: \(String(format: "%.0f", records.reduce(0) { $0 + $1.wallSeconds })) s\n"
+        s += "- samples per run N = \(Set(records.map(\.samples)).sorted().map(String.init).joined(separator: ", ")), "
+        s += "K = \(profile.gridPoints), S = \(profile.mcmcSteps), seeds \(seeds.map(String.init).joined(separator: ", "))"
+        s += profile.equalBudget ? ", every method at the SLIPS gradient budget per sample\n" : "\n"
+        s += "- selection: for each target and algorithm, the grid point with the best seed-averaged headline metric; "
+        s += "entries are mean ± std over seeds at that point.\n\n"
+
+        s += "## Headline metric\n\n| target | metric | " + algorithms.joined(separator: " | ") + " |\n"
+        s += "|---|---|" + algorithms.map { _ in "---" }.joined(separator: "|") + "|\n"
+        for t in targets {
+            let (metric, higher) = t.headlineMetric
+            s += "| \(t.id) | \(metric) \(higher ? "↑" : "↓") |"
+            for a in algorithms {
+                guard let b = bests.first(where: { $0.target == t.id && $0.algorithm == a }), let m = b.mean(metric) else {
+                    s += " – |"
+                    continue
+                }
+                s += " \(format(m))" + (b.std(metric).map { " ± \(format($0))" } ?? "") + " |"
+            }
+            s += "\n"
+        }
+
+        s += "\n## Chosen grid points, other metrics and cost\n\n"
+        s += "| target | algorithm | grid point | metrics (mean over seeds) | ∇ evals / sample | log-density evals / sample | wall s / run |\n"
+        s += "|---|---|---|---|---|---|---|\n"
+        for b in bests {
+            let grid = b.grid.keys.sorted().map { "\($0)=\(format(b.grid[$0]!))" }.joined(separator: ", ")
+            let metricNames = Set(b.records.flatMap { $0.metrics.keys }).sorted()
+            let metrics = metricNames.compactMap { k in b.mean(k).map { "\(k) \(format($0))" } }.joined(separator: "; ")
+            let n = Double(b.records.count)
+            let grad = b.records.reduce(0.0) { $0 + Double($1.gradientEvaluations) / Double(max(1, $1.samples)) } / n
+            let ld = b.records.reduce(0.0) { $0 + Double($1.logDensityEvaluations) / Double(max(1, $1.samples)) } / n
+            let wall = b.records.reduce(0.0) { $0 + $1.wallSeconds } / n
+            s += "| \(b.target) | \(b.algorithm) | \(grid.isEmpty ? "–" : grid) | \(metrics) | \(Int(grad.rounded())) | \(Int(ld.rounded())) | \(String(format: "%.1f", wall)) |\n"
+        }
+        return s
+    }
+
+    /// Writes the SVG figures (and PNG copies when `rsvg-convert` is on PATH); returns the files written.
+    public static func figures(_ records: [BenchmarkRecord], profile: BenchmarkProfile, directory: String, dataDirectory: String?) throws -> [String] {
+        var written: [String] = []
+        let bests = best(records, targets: profile.targets)
+        // Metric vs dimension for two-modes.
+        let dims = [8, 16, 32, 64, 128]
+        var series: [SVGChart.Series] = []
+        for a in profile.algorithms {
+            let pts = dims.compactMap { d -> (x: Double, y: Double, error: Double)? in
+                guard let b = bests.first(where: { $0.target == "two_modes_dim_\(d)" && $0.algorithm == a.rawValue }),
+                      let m = b.mean("mode_weight_error") else { return nil }
+                return (Double(d), m, b.std("mode_weight_error") ?? 0)
+            }
+            if !pts.isEmpty { series.append(SVGChart.Series(name: a.rawValue, points: pts)) }
+        }
+        if !series.isEmpty {
+            let svg = SVGChart.lines(title: "Two modes: mode-weight error vs dimension (best grid point)", xLabel: "dimension d",
+                                     yLabel: "mode_weight_error", series: series, logX: true)
+            written.append(try write(svg, directory + "/two_modes_mode_weight_error.svg"))
+        }
+        // Samples over the true density for the 2-D targets (the best SLIPS geometric(1,1) run, else the first).
+        for t in profile.targets where t.group == .toy {
+            guard let b = bests.first(where: { $0.target == t.id && $0.algorithm == BenchmarkAlgorithm.slipsGeometric11.rawValue })
+                    ?? bests.first(where: { $0.target == t.id }),
+                  let file = b.records.first?.samplesFile else { continue }
+            let pts = try NPY.readPoints(path: directory + "/" + file)
+            let spec = try t.makeSpec(dataDirectory: dataDirectory)
+            let half = t.id == "rings" ? 5.0 : 14.0
+            let target = spec.target
+            let svg = SVGChart.scatter(
+                title: "\(t.id): \(b.algorithm) samples over the target density", points: pts, xRange: (-half, half),
+                yRange: (-half, half), logDensity: { x, y in target.evaluate(at: [x, y]).logDensity })
+            written.append(try write(svg, directory + "/samples_\(t.id).svg"))
+        }
+        // phi^4: estimated log mode ratio vs b.
+        let phi = profile.targets.filter { $0.group == .phiFour }
+        if !phi.isEmpty {
+            var s: [SVGChart.Series] = []
+            for a in profile.algorithms {
+                let pts = phi.compactMap { t -> (x: Double, y: Double, error: Double)? in
+                    guard let b = bests.first(where: { $0.target == t.id && $0.algorithm == a.rawValue }),
+                          let m = b.mean("log_ratio") else { return nil }
+                    return (t.field ?? 0, m, b.std("log_ratio") ?? 0)
+                }
+                if !pts.isEmpty { s.append(SVGChart.Series(name: a.rawValue, points: pts)) }
+            }
+            let ref = phi.compactMap { t -> (x: Double, y: Double, error: Double)? in
+                guard let r = records.first(where: { $0.target == t.id })?.metrics["log_ratio_reference"] else { return nil }
+                return (t.field ?? 0, r, 0)
+            }
+            if !ref.isEmpty { s.append(SVGChart.Series(name: "Laplace reference", points: ref)) }
+            if !s.isEmpty {
+                let svg = SVGChart.lines(title: "phi^4: log(P(+)/P(-)) vs b", xLabel: "b", yLabel: "log ratio", series: s)
+                written.append(try write(svg, directory + "/phi_four_log_ratio.svg"))
+            }
+        }
+        return written
+    }
+
+    static func write(_ svg: String, _ path: String) throws -> String {
+        try AtomicFile.write(text: svg, to: path)
+        if let converter = which("rsvg-convert") {
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: converter)
+            p.arguments = [path, "-o", String(path.dropLast(4)) + ".png"]
+            try? p.run()
+            p.waitUntilExit()
+        }
+        return path
+    }
+
+    static func which(_ name: String) -> String? {
+        for dir in (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":") {
+            let p = "\(dir)/\(name)"
+            if FileManager.default.isExecutableFile(atPath: p) { return p }
+        }
+        return nil
+    }
+}

@@ -1,0 +1,112 @@
+import ArgumentParser
+import Foundation
+import Slips
+
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Run the SLIPS benchmark: targets × samplers × hyper-parameter grids × seeds (resumable).",
+        discussion: """
+            Writes runs.jsonl (one record per run; a rerun skips finished cells), table.md (best grid point per \
+            method, mean ± std over seeds, cost) and SVG figures (PNG too when rsvg-convert is installed).
+
+            Examples:
+              slips bench --profile quick --output results/quick
+              slips bench --profile paper --samples 512 --output results/paper-grid
+              slips bench --profile paper --targets two_modes_dim_8 --algorithms slips_geometric_1_1 --output results/paper
+            """
+    )
+
+    @Option(help: "Profile: quick (minutes) or paper (N=8192, K=1024, full grids, 3 seeds).")
+    var profile: String = "quick"
+    @Option(name: .shortAndLong, help: "Output directory.")
+    var output: String
+    @Option(help: "Comma-separated target ids to keep (default: the profile's). Known: \(BenchmarkTarget.all.map(\.id).joined(separator: ", ")).")
+    var targets: String?
+    @Option(help: "Comma-separated algorithms (default: the profile's). Known: \(BenchmarkAlgorithm.allCases.map(\.rawValue).joined(separator: ", ")).")
+    var algorithms: String?
+    @Option(help: "Comma-separated seeds (default: the profile's).")
+    var seeds: String?
+    @Option(help: "Samples per run N (default: the profile's).")
+    var samples: Int?
+    @Option(name: .customLong("steps"), help: "K: grid points / temperatures / time steps (default: the profile's).")
+    var gridPoints: Int?
+    @Option(name: .customLong("best-from"), help: "Run only the best grid point per target and algorithm found in this runs.jsonl.")
+    var bestFrom: String?
+    @Flag(name: .customLong("equal-budget"), help: "Give every method the SLIPS gradient-evaluation budget per sample.")
+    var equalBudget = false
+    @Option(name: .customLong("data-dir"), help: "Directory of the Ionosphere/Sonar CSV files (default: $SLIPS_DATASETS or ../shared/slips_datasets).")
+    var dataDir: String?
+    @Option(help: "Worker threads (default: all cores).")
+    var threads: Int?
+    @Flag(name: .customLong("report-only"), help: "Only rebuild table.md and the figures from runs.jsonl.")
+    var reportOnly = false
+
+    func run() throws {
+        let start = Date()
+        var p = try cliErrors { try BenchmarkProfile.named(profile) }
+        if let t = targets {
+            let ids = t.split(separator: ",").map(String.init)
+            p.targets = try ids.map { id in
+                guard let target = BenchmarkTarget.all.first(where: { $0.id == id }) else {
+                    throw CLIError("unknown benchmark target '\(id)'; known: \(BenchmarkTarget.all.map(\.id).joined(separator: ", "))")
+                }
+                return target
+            }
+        }
+        if let a = algorithms {
+            p.algorithms = try a.split(separator: ",").map { name in
+                guard let alg = BenchmarkAlgorithm(rawValue: String(name)) else {
+                    throw CLIError("unknown algorithm '\(name)'; known: \(BenchmarkAlgorithm.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                return alg
+            }
+        }
+        if let s = seeds {
+            p.seeds = try s.split(separator: ",").map {
+                guard let v = UInt64($0) else { throw CLIError("--seeds must be comma-separated non-negative integers (got '\(s)')") }
+                return v
+            }
+        }
+        if let n = samples {
+            guard n > 0 else { throw CLIError("--samples must be positive (got \(n))") }
+            p.samples = n
+        }
+        if let k = gridPoints {
+            guard k >= 2 else { throw CLIError("--steps must be at least 2 (got \(k))") }
+            p.gridPoints = k
+        }
+        p.equalBudget = equalBudget
+        if let path = bestFrom { p = try restrictToBest(p, path: path) }
+        let runner = BenchmarkRunner(profile: p, outputDirectory: output, threads: threads ?? ParallelBlocks.availableThreads,
+                                     dataDirectory: dataDir)
+        let records = try cliErrors {
+            try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
+            try AtomicFile.checkWritable(path: output + "/table.md")
+            if reportOnly {
+                let keys = Set(p.cells.map { runner.key($0) })
+                return try runner.existingRecords().filter { keys.contains($0.key) }
+            }
+            return try runner.run { print($0) }
+        }
+        let command = "slips " + CommandLine.arguments.dropFirst().joined(separator: " ")
+        try cliErrors {
+            let table = BenchmarkReport.markdown(records, profile: p, command: command,
+                                                 wallSeconds: reportOnly ? nil : Date().timeIntervalSince(start))
+            try AtomicFile.write(text: table, to: output + "/table.md")
+            let figures = try BenchmarkReport.figures(records, profile: p, directory: output, dataDirectory: dataDir)
+            print("wrote \(output)/table.md" + (figures.isEmpty ? "" : " and \(figures.count) figure(s)"))
+        }
+    }
+
+    /// Keeps, per target and algorithm, only the best grid point of an earlier (e.g. reduced-N) grid run.
+    func restrictToBest(_ p: BenchmarkProfile, path: String) throws -> BenchmarkProfile {
+        let dir = (path as NSString).deletingLastPathComponent
+        let earlier = BenchmarkRunner(profile: p, outputDirectory: dir, threads: 1)
+        let records = try cliErrors { try earlier.existingRecords() }
+        let bests = BenchmarkReport.best(records, targets: p.targets)
+        var q = p
+        q.restrictedGrid = Dictionary(uniqueKeysWithValues: bests.map { ("\($0.target)|\($0.algorithm)", $0.grid) })
+        return q
+    }
+}
