@@ -96,6 +96,8 @@ struct SampleCommand: ParsableCommand {
     var format: OutputFormat?
     @Option(help: "Write a JSON run summary here.")
     var summary: String?
+    @Option(help: "Write an SVG scatter of the first two coordinates (over the density for 2-D targets).")
+    var plot: String?
     @Flag(help: "No progress display.")
     var quiet = false
 
@@ -105,6 +107,7 @@ struct SampleCommand: ParsableCommand {
         try cliErrors {
             try AtomicFile.checkWritable(path: output)
             if let s = summary { try AtomicFile.checkWritable(path: s) }
+            if let p = plot { try AtomicFile.checkWritable(path: p) }
         }
         let counter = ProgressCounter(total: job.expectedGradientEvaluations)
         let display = ProgressDisplay(counter: counter, label: job.sampler.name)
@@ -120,6 +123,7 @@ struct SampleCommand: ParsableCommand {
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
                 try AtomicFile.write(Array(try encoder.encode(result.summary)), to: s)
             }
+            if let p = plot { try writePlot(result.samples.points, job: job, to: p) }
         }
         report(result.summary)
     }
@@ -172,6 +176,28 @@ struct SampleCommand: ParsableCommand {
             threads: threads ?? ParallelBlocks.availableThreads, shard: shardPair)
     }
 
+    /// Scatter of the first two coordinates over a window covering 99 % of the samples (the density as a heat map
+    /// for 2-D targets).
+    func writePlot(_ x: Points, job: SamplingJob, to path: String) throws {
+        func window(_ j: Int) -> (Double, Double) {
+            guard j < x.dimension else { return (-1, 1) }
+            let v = (0..<x.count).map { x[$0, j] }.sorted()
+            let lo = v[Int(0.005 * Double(v.count - 1))], hi = v[Int(0.995 * Double(v.count - 1))]
+            let pad = 0.15 * max(hi - lo, 1e-9)
+            return (lo - pad, hi + pad)
+        }
+        let (xr, yr) = (window(0), window(1))
+        let half = max(xr.1 - xr.0, yr.1 - yr.0) / 2
+        let cx = (xr.0 + xr.1) / 2, cy = (yr.0 + yr.1) / 2
+        let target = job.target.target
+        let density: ((Double, Double) -> Double)? =
+            x.dimension == 2 ? { a, b in target.evaluate(at: [a, b]).logDensity } : nil
+        let svg = SVGChart.scatter(
+            title: "\(job.target.name): \(job.sampler.name) samples (x0, x1)", points: x, xRange: (cx - half, cx + half),
+            yRange: (cy - half, cy + half), logDensity: density)
+        try AtomicFile.write(text: svg, to: path)
+    }
+
     func parseShard() throws -> (index: Int, count: Int) {
         guard let s = shard else { return (0, 1) }
         let parts = s.split(separator: "/")
@@ -189,6 +215,6 @@ struct SampleCommand: ParsableCommand {
               + " in \(short(s.wallSeconds, 3)) s: \(short(s.gradientEvaluationsPerSecond / 1e6, 3)) M/s")
         for (k, v) in s.statistics.sorted(by: { $0.key < $1.key }) { print("  \(k) = \(short(v))") }
         for (k, v) in s.metrics.sorted(by: { $0.key < $1.key }) { print("\(k) = \(short(v))") }
-        print("wrote \(output)" + (summary.map { " and \($0)" } ?? ""))
+        print("wrote \(output)" + (summary.map { ", \($0)" } ?? "") + (plot.map { ", \($0)" } ?? ""))
     }
 }
