@@ -56,7 +56,7 @@ final class ProgressDisplay: @unchecked Sendable {
         let rate = Double(done) / max(elapsed, 1e-9)
         let eta = rate > 0 ? Double(total - done) / rate : 0
         let pct = 100 * Double(done) / Double(total)
-        return "\(label) \(String(format: "%5.1f", pct))%  \(format(rate)) grad/s  elapsed \(clock(elapsed))  ETA \(clock(eta))"
+        return "\(label) \(String(format: "%5.1f", pct))%  \(format(rate)) evals/s  elapsed \(clock(elapsed))  ETA \(clock(eta))"
     }
 
     private func draw(final: Bool) {

@@ -3,7 +3,11 @@ import Foundation
 import Slips
 
 enum SamplerName: String, ExpressibleByArgument, CaseIterable {
-    case slips, mala, ula, hmc
+    case slips, mala, ula, hmc, smc, ais, rdmc, oat
+}
+
+enum ResamplingName: String, ExpressibleByArgument, CaseIterable {
+    case multinomial, systematic
 }
 
 enum ScheduleName: String, ExpressibleByArgument, CaseIterable {
@@ -36,11 +40,23 @@ struct SampleCommand: ParsableCommand {
     // Target.
     @Option(help: "Target name (see `slips targets`).")
     var target: String = "two-modes"
-    @Option(help: "Dimension (targets of any dimension).")
+    @Option(help: "Dimension (targets of any dimension; phi-four: the number of sites).")
     var dim: Int?
+    @Option(name: .customLong("data-dir"), help: "ionosphere/sonar: directory of the CSV splits (default $SLIPS_DATASETS or ../shared/slips_datasets).")
+    var dataDir: String?
+    @Option(help: "logistic-regression: training CSV (features and a 0/1 label column y).")
+    var train: String?
+    @Option(help: "logistic-regression: test CSV (same columns), for the predictive metric.")
+    var test: String?
+    @Option(help: "phi-four: local field b.")
+    var field: Double = 0
+    @Option(help: "phi-four: coupling a.")
+    var coupling: Double = 0.1
+    @Option(help: "phi-four: inverse temperature β.")
+    var beta: Double = 20
 
     // Sampler.
-    @Option(help: "Sampler: slips, mala, ula or hmc.")
+    @Option(help: "Sampler: slips, mala, ula, hmc, or the baselines smc, ais, rdmc, oat.")
     var sampler: SamplerName = .slips
     @Option(help: "SLIPS SNR schedule: classic or geometric.")
     var schedule: ScheduleName = .geometric
@@ -52,9 +68,9 @@ struct SampleCommand: ParsableCommand {
     var epsilon: Double?
     @Option(name: .customLong("epsilon-end"), help: "Geometric schedule: t_end = T - epsilon-end (default: matched to log-SNR log 150).")
     var epsilonEnd: Double?
-    @Option(name: .customLong("T"), help: "Horizon T (classic default 150, geometric default 1).")
+    @Option(name: .customLong("T"), help: "Horizon T (classic default 150, geometric default 1, RDMC default -log 0.8).")
     var horizon: Double?
-    @Option(help: "SLIPS: grid points K (default 1024). MCMC: steps after warm-up (default 1000).")
+    @Option(help: "SLIPS: grid points K (default 1024); SMC/AIS: temperatures; RDMC: time steps; OAT: K of M = (K/8)(S/32) levels. MCMC: steps after warm-up (default 1000).")
     var steps: Int?
     @Option(name: .customLong("mcmc-steps"), help: "SLIPS: MALA steps S per denoiser call.")
     var mcmcSteps: Int = 32
@@ -66,7 +82,7 @@ struct SampleCommand: ParsableCommand {
     var initSteps: Int = 10
     @Option(help: "SLIPS: sigma (default sqrt(R²/d + tau²) from the target).")
     var sigma: Double?
-    @Option(name: .customLong("step-size"), help: "Initial step size (SLIPS default 1e-5, MCMC default 0.1).")
+    @Option(name: .customLong("step-size"), help: "Initial step size (SLIPS 1e-5, MCMC 0.1, SMC/AIS 1e-2); OAT: Langevin step size (0.03).")
     var stepSize: Double?
     @Option(help: "MCMC: warm-up (adaptation) steps.")
     var warmup: Int = 1000
@@ -78,6 +94,12 @@ struct SampleCommand: ParsableCommand {
     var targetAcceptance: Double?
     @Option(name: .customLong("init-scale"), help: "MCMC: chains start from N(0, s² I) (default: SLIPS sigma).")
     var initScale: Double?
+    @Option(help: "OAT: effective friction (grid 0.0625, 0.05).")
+    var friction: Double = 0.0625
+    @Option(help: "SMC: resampling scheme, multinomial or systematic.")
+    var resampling: ResamplingName = .multinomial
+    @Option(name: .customLong("ess-threshold"), help: "SMC: resample only when the ESS falls below this fraction of N (default: every step).")
+    var essThreshold: Double?
 
     // Run.
     @Option(help: "Number of samples N.")
@@ -109,7 +131,7 @@ struct SampleCommand: ParsableCommand {
             if let s = summary { try AtomicFile.checkWritable(path: s) }
             if let p = plot { try AtomicFile.checkWritable(path: p) }
         }
-        let counter = ProgressCounter(total: job.expectedGradientEvaluations)
+        let counter = ProgressCounter(total: job.expectedProgressUnits)
         let display = ProgressDisplay(counter: counter, label: job.sampler.name)
         display.start(quiet: quiet)
         let result = try cliErrors {
@@ -131,7 +153,9 @@ struct SampleCommand: ParsableCommand {
     func makeJob() throws -> SamplingJob {
         if let d = dim, d <= 0 { throw CLIError("--dim must be positive (got \(d))") }
         if samples <= 0 { throw CLIError("--samples must be positive (got \(samples))") }
-        let spec = try TargetCatalog.make(target, dimension: dim)
+        let options = TargetOptions(dataDirectory: dataDir, trainPath: train, testPath: test, phiFourField: field,
+                                    phiFourCoupling: coupling, phiFourBeta: beta)
+        let spec = try TargetCatalog.make(target, dimension: dim, options: options)
         let d = spec.dimension
         let shardPair = try parseShard()
         let sampler: any Sampler
@@ -144,7 +168,9 @@ struct SampleCommand: ParsableCommand {
             }
             let eps = epsilon ?? (schedule == .classic
                 ? SLIPSDefaults.classicEpsilon(target: target) : SLIPSDefaults.epsilon(target: target, dimension: d))
-            let epsEnd = epsilonEnd ?? ((sched as? GeometricSchedule)?.matchedEpsilonEnd() ?? 0)
+            let epsEnd = epsilonEnd ?? ((sched as? GeometricSchedule).map {
+                $0.matchedEpsilonEnd(classicHorizon: SLIPSDefaults.matchedClassicHorizon(target: target))
+            } ?? 0)
             var c = SLIPSConfiguration(schedule: sched, sigma: sigma ?? spec.slipsSigma, epsilon: eps, epsilonEnd: epsEnd)
             c.gridPoints = steps ?? 1024
             c.mcmcSteps = mcmcSteps
@@ -170,6 +196,45 @@ struct SampleCommand: ParsableCommand {
                 adaptation: adaptation, targetAcceptance: targetAcceptance, initialScale: initScale ?? spec.slipsSigma)
             try m.validate()
             sampler = m
+        case .smc:
+            var c = SMCSampler.Configuration(target: spec)
+            if let v = sigma { c.sigma = v }
+            c.temperatures = steps ?? 1024
+            c.mcmcSteps = mcmcSteps
+            if let h = stepSize { c.initialStepSize = h }
+            if let a = targetAcceptance { c.adaptation.targetAcceptance = a }
+            c.resampling = resampling == .systematic ? .systematic : .multinomial
+            if let f = essThreshold { c.resamplingTrigger = .effectiveSampleSizeBelow(f) }
+            try c.validate()
+            sampler = SMCSampler(configuration: c)
+        case .ais:
+            var c = AISSampler.Configuration(target: spec)
+            if let v = sigma { c.sigma = v }
+            c.temperatures = steps ?? 1024
+            c.mcmcSteps = mcmcSteps
+            if let h = stepSize { c.initialStepSize = h }
+            if let a = targetAcceptance { c.adaptation.targetAcceptance = a }
+            try c.validate()
+            sampler = AISSampler(configuration: c)
+        case .rdmc:
+            var c = RDMCSampler.Configuration(horizon: horizon ?? -Foundation.log(0.8))
+            c.gridPoints = steps ?? 1024
+            c.mcmcSteps = mcmcSteps
+            c.chains = chains
+            c.keep = keep
+            c.initialStepSize = stepSize
+            if let a = targetAcceptance { c.adaptation.targetAcceptance = a }
+            try c.validate()
+            sampler = RDMCSampler(configuration: c)
+        case .oat:
+            var c = OATSampler.Configuration(target: spec)
+            if let v = sigma { c.sigma = v }
+            c.gridPoints = steps ?? 1024
+            c.mcmcSteps = mcmcSteps
+            if let h = stepSize { c.stepSize = h }
+            c.effectiveFriction = friction
+            try c.validate()
+            sampler = OATSampler(configuration: c)
         }
         return try SamplingJob(
             target: spec, sampler: sampler, samples: samples, seed: seed,
@@ -213,6 +278,9 @@ struct SampleCommand: ParsableCommand {
               + (s.shard == "0/1" ? "" : " (shard \(s.shard) of \(s.totalSamples))") + ", seed \(s.seed)")
         print("gradient evaluations \(grouped(s.gradientEvaluations)) (\(grouped(Int(s.gradientEvaluationsPerSample))) per sample)"
               + " in \(short(s.wallSeconds, 3)) s: \(short(s.gradientEvaluationsPerSecond / 1e6, 3)) M/s")
+        if s.logDensityEvaluations > 0 {
+            print("log-density-only evaluations \(grouped(s.logDensityEvaluations)) (\(grouped(s.logDensityEvaluations / max(1, s.samples))) per sample)")
+        }
         for (k, v) in s.statistics.sorted(by: { $0.key < $1.key }) { print("  \(k) = \(short(v))") }
         for (k, v) in s.metrics.sorted(by: { $0.key < $1.key }) { print("\(k) = \(short(v))") }
         print("wrote \(output)" + (summary.map { ", \($0)" } ?? "") + (plot.map { ", \($0)" } ?? ""))

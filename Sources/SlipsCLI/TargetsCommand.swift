@@ -10,8 +10,13 @@ struct TargetsCommand: ParsableCommand {
 
     func run() throws {
         print("name         dim    R        tau      sigma    epsilon  exact  description")
-        for e in TargetCatalog.entries {
-            let spec = try TargetCatalog.make(e.name)
+        for e in TargetCatalog.allEntries {
+            guard let spec = try? TargetCatalog.make(e.name) else {
+                print(e.name.padding(toLength: 13, withPad: " ", startingAt: 0)
+                      + "\(e.defaultDimension)".padding(toLength: 7, withPad: " ", startingAt: 0)
+                      + "(needs \(e.requires ?? "options")) " + e.summary)
+                continue
+            }
             let dim = e.fixedDimension ? "\(e.defaultDimension)" : "\(e.defaultDimension)*"
             let exact = spec.exactSampler == nil ? "no" : "yes"
             let eps = SLIPSDefaults.epsilon(target: e.name, dimension: e.defaultDimension)

@@ -1,9 +1,12 @@
 // Throughput benchmarks of the hot paths (release build):
-//   cd Benchmarks && swift run -c release SlipsBenchmarks [--quick]
+//   cd Benchmarks && swift run -c release SlipsBenchmarks [--quick] [--targets-only]
 // Prints a Markdown table: normals per second, bare target gradient evaluations per second, MALA kernel
 // steps per second, and SLIPS gradient evaluations per second at S = 32, C = 4 on 1 and all threads.
 import Dispatch
 import Slips
+#if canImport(Glibc)
+import Glibc
+#endif
 
 let quick = CommandLine.arguments.contains("--quick")
 let cores = ParallelBlocks.availableThreads
@@ -28,6 +31,81 @@ nonisolated(unsafe) var rows: [(String, String, String)] = []
     let v = value >= 1e6 ? "\(Double(Int(value / 1e4)) / 100) M" : "\(Double(Int(value / 10)) / 100) k"
     rows.append((name, v, unit))
     print("\(name): \(v) \(unit)")
+}
+
+/// 5. The model targets of spec/slips.md §2.3–§2.4: batched gradient (and log-density-only) evaluations of the
+/// Bayesian logistic regressions (Ionosphere, Sonar; data from $SLIPS_DATASETS, else ../../shared/slips_datasets
+/// relative to Benchmarks/) and of phi^4 (N = 100), 1 thread, batches of 256, with the FLOPs per evaluation
+/// (docs/target-throughput.md). `--targets-only` runs just this section.
+@MainActor func modelTargetBenchmarks() throws {
+    var env: String? = nil
+    if let e = getenv("SLIPS_DATASETS") { env = String(cString: e) }
+    let options = TargetOptions(dataDirectory: env ?? "../../shared/slips_datasets")
+    var cases: [(String, TargetSpec, Double)] = []
+    do {
+        for name in ["ionosphere", "sonar"] {
+            let spec = try TargetCatalog.make(name, options: options)
+            let n = spec.parameters["train_size"]!, d = Double(spec.dimension)
+            // Two products of 2nd flops, ~7 flops per data point around exp and log1p, 3d for the prior.
+            cases.append((name, spec, 4 * n * d + 7 * n + 3 * d))
+        }
+    } catch {
+        print("note: logistic regression skipped (\(error))")
+    }
+    // The matrix kernel alone, at the shapes of the Ionosphere logits (32×280, depth 34) and gradients (32×34,
+    // depth 280).
+    for (m, n, k) in [(32, 280, 34), (32, 34, 280)] {
+        var g = Xoshiro256(seed: 5)
+        let a = (0..<(m * k)).map { _ in g.nextNormal() }, b = (0..<(n * k)).map { _ in g.nextNormal() }
+        var c = [Double](repeating: 0, count: m * n)
+        let reps = (quick ? 2e8 : 2e9) / Double(2 * m * n * k)
+        let r = rate(work: Double(2 * m * n * k) * reps.rounded(.down)) {
+            for _ in 0..<Int(reps) {
+                MatrixKernels.multiplyTransposed(a, rows: m, stride: k, b, rows: n, stride: k, depth: k, into: &c, stride: n)
+            }
+        }
+        row("MatrixKernels A·Bᵀ \(m)×\(n), depth \(k)", r, "flop/s (1 thread)")
+        sink(c)
+    }
+    let phi = try TargetCatalog.make("phi-four", options: TargetOptions(phiFourField: 0.05))
+    cases.append(("phi-four N=100", phi, 20 * Double(phi.dimension)))
+    for (name, spec, flops) in cases {
+        // Batches of 256 (as section 2) and 32 (about what SLIPS passes: 2048 coordinates per block of C = 4 chains).
+        for batch in [256, 32] {
+            let d = spec.dimension
+            var x = [Double](repeating: 0, count: batch * d)
+            var g = Xoshiro256(seed: 4)
+            for i in x.indices { x[i] = (name.hasPrefix("phi") ? 1 : 0.3) * g.nextNormal() }
+            var lp = [Double](repeating: 0, count: batch)
+            var grad = [Double](repeating: 0, count: batch * d)
+            let reps = max(1, Int((quick ? 2e8 : 2e9) / (flops * Double(batch))))
+            let r = rate(work: Double(reps * batch), reps: 7) {
+                for k in 0..<reps {
+                    x[k % x.count] += 1e-9
+                    spec.target.evaluate(x, count: batch, logDensity: &lp, gradient: &grad)
+                }
+            }
+            row("\(name) d=\(d) target gradient, batch \(batch) (\(Int(flops)) flop/eval)", r, "evaluations/s (1 thread)")
+            print("  \(name), batch \(batch): \(Double(Int(r * flops / 1e7)) / 100) GFLOP/s")
+            if batch == 256 {
+                let r2 = rate(work: Double(reps * batch), reps: 7) {
+                    for k in 0..<reps {
+                        x[k % x.count] += 1e-9
+                        spec.target.logDensity(x, count: batch, into: &lp)
+                    }
+                }
+                row("\(name) d=\(d) log-density only, batch \(batch)", r2, "evaluations/s (1 thread)")
+            }
+            sink(lp); sink(grad)
+        }
+    }
+}
+
+if CommandLine.arguments.contains("--targets-only") {
+    try modelTargetBenchmarks()
+    print("\n| benchmark | rate | unit |\n|---|---|---|")
+    for (a, b, c) in rows { print("| \(a) | \(b) | \(c) |") }
+    exit(0)
 }
 
 // 1. Random numbers.
@@ -55,7 +133,7 @@ for d in [8, 64] {
     var lp = [Double](repeating: 0, count: batch)
     var grad = [Double](repeating: 0, count: batch * d)
     let reps = (quick ? 2_000_000 : 20_000_000) / (batch * d / 8)
-    let r = rate(work: Double(reps * batch)) {
+    let r = rate(work: Double(reps * batch), reps: 7) {
         for k in 0..<reps {
             x[k % x.count] += 1e-9
             spec.target.evaluate(x, count: batch, logDensity: &lp, gradient: &grad)
@@ -98,6 +176,9 @@ for d in [8, 64] {
         row("SLIPS two-modes d=\(d), S=32, C=4, K=256, N=\(n)", best, "gradient evaluations/s (\(threads) thread\(threads > 1 ? "s" : ""))")
     }
 }
+
+// 5. Model targets (see modelTargetBenchmarks above).
+try modelTargetBenchmarks()
 
 print("\n| benchmark | rate | unit |\n|---|---|---|")
 for (a, b, c) in rows { print("| \(a) | \(b) | \(c) |") }

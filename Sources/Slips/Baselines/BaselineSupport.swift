@@ -91,6 +91,7 @@ func checkFinite(_ points: Points, firstIndex: Int, sampler: String) throws {
     let d = points.dimension
     for i in 0..<points.count where !(0..<d).allSatisfy({ points[i, $0].isFinite }) {
         throw SamplerError(
-            "\(sampler) produced a non-finite sample (index \(firstIndex + i)): the target returned NaN or infinity along the way")
+            "\(sampler) produced a non-finite sample (index \(firstIndex + i)): "
+                + "the target returned NaN or infinity along the way")
     }
 }

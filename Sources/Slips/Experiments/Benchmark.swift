@@ -43,7 +43,7 @@ public struct BenchmarkTarget: Sendable, Hashable {
         case .toy: ("w2", false)
         case .funnel: ("ks_sliced", false)
         case .logistic: ("mean_pred_log_prob", true)
-        case .phiFour: ("log_ratio_abs_error", false)
+        case .phiFour: ("log_weight_ratio_abs_error", false)
         }
     }
 }

@@ -150,16 +150,16 @@ public enum BenchmarkReport {
             for a in profile.algorithms {
                 let pts = phi.compactMap { t -> (x: Double, y: Double, error: Double)? in
                     guard let b = bests.first(where: { $0.target == t.id && $0.algorithm == a.rawValue }),
-                          let m = b.mean("log_ratio") else { return nil }
-                    return (t.field ?? 0, m, b.std("log_ratio") ?? 0)
+                          let m = b.mean("log_weight_ratio") else { return nil }
+                    return (t.field ?? 0, m, b.std("log_weight_ratio") ?? 0)
                 }
                 if !pts.isEmpty { s.append(SVGChart.Series(name: a.rawValue, points: pts)) }
             }
             let ref = phi.compactMap { t -> (x: Double, y: Double, error: Double)? in
-                guard let r = records.first(where: { $0.target == t.id })?.metrics["log_ratio_reference"] else { return nil }
+                guard let r = records.first(where: { $0.target == t.id })?.metrics["target_en_diff"] else { return nil }
                 return (t.field ?? 0, r, 0)
             }
-            if !ref.isEmpty { s.append(SVGChart.Series(name: "Laplace reference", points: ref)) }
+            if !ref.isEmpty { s.append(SVGChart.Series(name: "reference log(Z+/Z-)", points: ref)) }
             if !s.isEmpty {
                 let svg = SVGChart.lines(title: "phi^4: log(P(+)/P(-)) vs b", xLabel: "b", yLabel: "log ratio", series: s)
                 written.append(try write(svg, directory + "/phi_four_log_ratio.svg"))

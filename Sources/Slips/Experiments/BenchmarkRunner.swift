@@ -7,8 +7,11 @@ enum BenchmarkTargetBuilder {
         switch t.group {
         case .toy, .funnel, .mixture:
             return try TargetCatalog.make(t.catalogName, dimension: t.dimension)
-        case .logistic, .phiFour:
-            throw SamplerError("benchmark target '\(t.id)' is not available yet")
+        case .logistic:
+            return try TargetCatalog.make(t.catalogName, options: TargetOptions(dataDirectory: dataDirectory))
+        case .phiFour:
+            return try TargetCatalog.make(t.catalogName, dimension: t.dimension,
+                                          options: TargetOptions(phiFourField: t.field ?? 0))
         }
     }
 }
@@ -46,8 +49,41 @@ public enum BenchmarkSamplers {
             return MCMCSampler(
                 kernel: algorithm == .hmc ? .hmc(leapfrogSteps: leapfrog) : .mala, steps: total - total / 10,
                 warmupSteps: total / 10, initialStepSize: 0.01, initialScale: target.slipsSigma)
-        case .smc, .ais, .rdmc, .oat:
-            throw SamplerError("baseline '\(algorithm.rawValue)' is not available yet")
+        case .smc, .ais:
+            let k = profile.gridPoints
+            // Equal budget: (K - 1)(S + 1) gradient evaluations per sample = the SLIPS budget.
+            let s = profile.equalBudget ? Swift.max(1, budget / Swift.max(1, k - 1) - 1) : profile.mcmcSteps
+            if algorithm == .smc {
+                var c = SMCSampler.Configuration(target: target)
+                c.temperatures = k
+                c.mcmcSteps = s
+                return SMCSampler(configuration: c)
+            }
+            var c = AISSampler.Configuration(target: target)
+            c.temperatures = k
+            c.mcmcSteps = s
+            return AISSampler(configuration: c)
+        case .rdmc:
+            var c = RDMCSampler.Configuration(horizon: grid["T"]!)
+            c.gridPoints = profile.gridPoints
+            // Equal budget: (K - 1 + 16) · 4 · (S + 1) gradient evaluations per sample = the SLIPS budget.
+            c.mcmcSteps = profile.equalBudget
+                ? Swift.max(1, budget / ((profile.gridPoints - 1 + c.warmStartSteps) * c.chains) - 1) : profile.mcmcSteps
+            return RDMCSampler(configuration: c)
+        case .oat:
+            var c = OATSampler.Configuration(target: target)
+            c.gridPoints = profile.gridPoints
+            c.stepSize = grid["step_size"]!
+            c.effectiveFriction = grid["friction"]!
+            if profile.equalBudget {
+                // OAT uses log-density evaluations only; its cost grows like S², so scale S to match the SLIPS
+                // budget in target evaluations.
+                let cost = Double(c.scoreEstimates * 2 * c.proposalPairs)
+                c.mcmcSteps = Swift.max(1, Int((Double(profile.mcmcSteps) * (Double(budget) / cost).squareRoot()).rounded()))
+            } else {
+                c.mcmcSteps = profile.mcmcSteps
+            }
+            return OATSampler(configuration: c)
         }
     }
 }

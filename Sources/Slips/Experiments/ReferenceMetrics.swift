@@ -3,7 +3,15 @@
 ///   `mode_weight_0` (the fraction assigned to the first mean);
 /// - targets with exact samples (drawn from stream `(seed, i, .exactSamples)`, as many as the run's samples):
 ///   `w2_sliced` (the benchmark's "fast sliced W2"), `sliced_w2` (a true sliced W2 over 128 random directions),
-///   `mean_error` and `covariance_error`.
+///   `mean_error` and `covariance_error`;
+/// - Bayesian logistic regression (a ``TargetSpec/testModel``): `mean_pred_log_prob`, the test-split model's
+///   log-density averaged over the samples with equal weights as upstream (plus `mean_pred_log_prob_weighted`
+///   for weighted samples);
+/// - phi^4 (a ``TargetSpec/phiFourReference``): the mode-balance metrics of ``PhiFourMetrics`` in both sign
+///   conventions — upstream's `weight_ratio`, `en_diff`, `abs_err_weight_ratio`, `relative_err_diff_est`, and
+///   the corrected `log_weight_ratio`, `abs_err_weight_ratio_corrected`, `relative_err_log_weight_ratio` with
+///   the reference `target_en_diff` = log(Z+/Z-). Non-finite values (e.g. the relative errors at b = 0, which
+///   divide by zero) are left out, since JSON cannot hold them.
 public enum ReferenceMetrics {
     public static func evaluate(_ set: SampleSet, target: TargetSpec, seed: UInt64) -> [String: Double] {
         var m: [String: Double] = [:]
@@ -18,6 +26,16 @@ public enum ReferenceMetrics {
             m["sliced_w2"] = slicedWasserstein2(x, reference, projections: 128, seed: seed, weightsA: set.weights)
             m["mean_error"] = meanError(x, reference)
             m["covariance_error"] = covarianceError(x, reference)
+        }
+        if let test = target.testModel, x.count > 0, x.dimension == test.dimension {
+            m["mean_pred_log_prob"] = meanPredictiveLogProbability(x, testModel: test)
+            if let w = set.weights {
+                m["mean_pred_log_prob_weighted"] = meanPredictiveLogProbability(x, testModel: test, weights: w)
+            }
+        }
+        if let phi = target.phiFourReference, x.count > 0, phi.site < x.dimension {
+            let metrics = phiFourMetrics(x, targetEnDiff: phi.logZRatio, site: phi.site, weights: set.weights)
+            for (key, value) in metrics.dictionary where value.isFinite { m[key] = value }
         }
         return m
     }

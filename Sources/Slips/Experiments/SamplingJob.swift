@@ -38,6 +38,9 @@ public struct SamplingJob: Sendable {
     /// Gradient evaluations this shard will make.
     public var expectedGradientEvaluations: Int { sampler.expectedGradientEvaluations(samples: indices.count) }
 
+    /// Units of work a progress counter tracks (``Sampler/expectedProgressUnits(samples:)``).
+    public var expectedProgressUnits: Int { sampler.expectedProgressUnits(samples: indices.count) }
+
     /// Runs the sampler on this shard, then the metrics against ground truth.
     public func run(progress: ProgressCounter? = nil) throws -> (samples: SampleSet, summary: RunSummary) {
         let set = try sampler.sample(target.target, indices: indices, seed: seed, threads: threads, progress: progress)

@@ -46,9 +46,22 @@ public protocol Sampler: Sendable {
     var parameters: [String: Double] { get }
     /// Gradient evaluations the run of `samples` samples will make (exact, for progress and budgets).
     func expectedGradientEvaluations(samples: Int) -> Int
+    /// Log-density-only evaluations the run will make (0 by default).
+    func expectedLogDensityEvaluations(samples: Int) -> Int
     func sample<T: LogDensity>(
         _ target: T, indices: Range<Int>, seed: UInt64, threads: Int, progress: ProgressCounter?
     ) throws -> SampleSet
+}
+
+extension Sampler {
+    public func expectedLogDensityEvaluations(samples: Int) -> Int { 0 }
+
+    /// The work a ``ProgressCounter`` tracks for this sampler: its gradient evaluations, or its log-density
+    /// evaluations when it makes no gradient evaluations (OAT).
+    public func expectedProgressUnits(samples: Int) -> Int {
+        let g = expectedGradientEvaluations(samples: samples)
+        return g > 0 ? g : expectedLogDensityEvaluations(samples: samples)
+    }
 }
 
 /// Monotonic wall clock in seconds.

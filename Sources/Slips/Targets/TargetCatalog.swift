@@ -1,4 +1,11 @@
 import RealModule
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// A named target with what the samplers and metrics need to know about it: the `(R, τ)` description of
 /// spec/slips.md §1.8 (π is the law of `X0 + τ Z` with `‖X0‖ ≤ R`), exact samples where they exist, and the
@@ -16,6 +23,11 @@ public struct TargetSpec: Sendable {
     public let mixture: GaussianMixture?
     /// Target parameters, for summaries.
     public let parameters: [String: Double]
+    /// The model whose mean log-density over the samples is the `mean_pred_log_prob` metric (spec/slips.md
+    /// §3): the Bayesian logistic regression built on the **test** split, where the target has one.
+    public let testModel: (any LogDensity)?
+    /// The phi^4 mode-balance reference (site and `log(Z+/Z-)`) of the `weight_ratio` metrics, where it applies.
+    public let phiFourReference: PhiFourReference?
 
     public var dimension: Int { target.dimension }
 
@@ -25,7 +37,8 @@ public struct TargetSpec: Sendable {
     public init(
         name: String, target: any LogDensity, radius: Double, tau: Double,
         exactSampler: (@Sendable (Int, UInt64) -> Points)? = nil, mixture: GaussianMixture? = nil,
-        parameters: [String: Double] = [:]
+        parameters: [String: Double] = [:], testModel: (any LogDensity)? = nil,
+        phiFourReference: PhiFourReference? = nil
     ) {
         self.name = name
         self.target = target
@@ -34,10 +47,83 @@ public struct TargetSpec: Sendable {
         self.exactSampler = exactSampler
         self.mixture = mixture
         self.parameters = parameters
+        self.testModel = testModel
+        self.phiFourReference = phiFourReference
     }
 }
 
-/// The built-in targets of the SLIPS benchmark (spec/slips.md §2) and reference Gaussians.
+/// What the phi^4 metrics of spec/slips.md §3 need: the site deciding the mode and the reference
+/// `log(Z+/Z-)` (upstream `target_en_diff`), with where it came from.
+public struct PhiFourReference: Sendable, Equatable {
+    /// How ``logZRatio`` was obtained.
+    public enum Source: String, Sendable {
+        /// Upstream's hard-coded constant (N = 100, a = 0.1, β = 20, tabulated b).
+        case upstreamConstant = "upstream constant"
+        /// ``PhiFourLaplace/logZRatioUpstream`` (full log-determinant, the rule upstream's constants follow),
+        /// for settings without a constant.
+        case laplaceFullLogDeterminant = "Laplace, full log-det"
+    }
+
+    /// The 0-based site whose sign decides the mode (`N/2`).
+    public let site: Int
+    /// The reference `log(Z+/Z-)` the metrics compare with (upstream convention of the constants).
+    public let logZRatio: Double
+    public let source: Source
+    /// The textbook Laplace value `-βΔU - ½ Δ log det H`, where computed (spec/slips.md §2.4).
+    public let textbookLaplaceLogZRatio: Double?
+
+    public init(site: Int, logZRatio: Double, source: Source, textbookLaplaceLogZRatio: Double? = nil) {
+        self.site = site
+        self.logZRatio = logZRatio
+        self.source = source
+        self.textbookLaplaceLogZRatio = textbookLaplaceLogZRatio
+    }
+}
+
+/// Options of the targets that need more than a dimension (spec/slips.md §2.3, §2.4): where the logistic
+/// regression data lives, and the phi^4 parameters.
+public struct TargetOptions: Sendable {
+    /// Directory of the benchmark splits `NAME_{train,test}.csv` for `ionosphere` and `sonar`; nil: the
+    /// environment variable `SLIPS_DATASETS`, else `../shared/slips_datasets` relative to the current directory.
+    public var dataDirectory: String?
+    /// Training split of `logistic-regression` (CSV with a label column `y`, or the label last without a header).
+    public var trainPath: String?
+    /// Test split of `logistic-regression` (same features), for `mean_pred_log_prob`.
+    public var testPath: String?
+    /// phi^4 local field b (0).
+    public var phiFourField: Double
+    /// phi^4 coupling a (0.1).
+    public var phiFourCoupling: Double
+    /// phi^4 inverse temperature β (20).
+    public var phiFourBeta: Double
+    /// Logistic-regression probability clip ε (1e-8; ``BayesianLogisticRegression/upstreamFloat32Threshold``
+    /// mimics upstream's float32 arithmetic).
+    public var logisticThreshold: Double
+
+    public init(
+        dataDirectory: String? = nil, trainPath: String? = nil, testPath: String? = nil,
+        phiFourField: Double = 0, phiFourCoupling: Double = 0.1, phiFourBeta: Double = 20,
+        logisticThreshold: Double = 1e-8
+    ) {
+        self.dataDirectory = dataDirectory
+        self.trainPath = trainPath
+        self.testPath = testPath
+        self.phiFourField = phiFourField
+        self.phiFourCoupling = phiFourCoupling
+        self.phiFourBeta = phiFourBeta
+        self.logisticThreshold = logisticThreshold
+    }
+
+    /// The data directory in effect: ``dataDirectory``, else `$SLIPS_DATASETS`, else `../shared/slips_datasets`.
+    public var resolvedDataDirectory: String {
+        if let dataDirectory, !dataDirectory.isEmpty { return dataDirectory }
+        if let env = getenv("SLIPS_DATASETS"), let s = String(validatingCString: env), !s.isEmpty { return s }
+        return "../shared/slips_datasets"
+    }
+}
+
+/// The built-in targets of the SLIPS benchmark (spec/slips.md §2: mixtures, funnel, rings; §2.3 Bayesian
+/// logistic regression; §2.4 phi^4) and reference Gaussians.
 public enum TargetCatalog {
     /// One line per target: name, default dimension, which dimensions it accepts, description.
     public struct Entry: Sendable {
@@ -45,8 +131,24 @@ public enum TargetCatalog {
         public let defaultDimension: Int
         public let fixedDimension: Bool
         public let summary: String
+        /// False for the targets without exact samples (logistic regression, phi^4).
+        public let hasExactSamples: Bool
+        /// What must be supplied besides the dimension, if anything (e.g. data files).
+        public let requires: String?
+
+        init(name: String, defaultDimension: Int, fixedDimension: Bool, summary: String,
+             hasExactSamples: Bool = true, requires: String? = nil) {
+            self.name = name
+            self.defaultDimension = defaultDimension
+            self.fixedDimension = fixedDimension
+            self.summary = summary
+            self.hasExactSamples = hasExactSamples
+            self.requires = requires
+        }
     }
 
+    /// The targets with exact samples, buildable from a name and a dimension alone (spec/slips.md §2.1, §2.2).
+    /// ``allEntries`` adds the logistic regressions and phi^4 (``modelEntries``).
     public static let entries: [Entry] = [
         Entry(name: "two-modes", defaultDimension: 8, fixedDimension: false,
               summary: "weights (2/3, 1/3), means -(2/3)·1 and (4/3)·1, covariance 0.05·I; R = (4/3)√d, τ = √0.05"),
@@ -60,12 +162,45 @@ public enum TargetCatalog {
               summary: "correlated Gaussian N(0, Σ), Σ_ij = 0.9^|i-j| (a reference for MCMC); R = √d, τ = 0"),
     ]
 
+    /// The targets without exact samples (spec/slips.md §2.3, §2.4). `ionosphere` and `sonar` read the shipped
+    /// splits (``TargetOptions/dataDirectory``), `logistic-regression` the user's files
+    /// (``TargetOptions/trainPath``, ``TargetOptions/testPath``); their default dimension is that of the
+    /// benchmark data (the actual one comes from the files).
+    public static let modelEntries: [Entry] = [
+        Entry(name: "ionosphere", defaultDimension: 34, fixedDimension: true,
+              summary: "Bayesian logistic regression, Ionosphere (280 train / 71 test, 33 features), w ~ N(0, I), b ~ N(0, 2.5²); R = 2.5, τ = 0",
+              hasExactSamples: false, requires: "the benchmark splits (data directory, $SLIPS_DATASETS or ../shared/slips_datasets)"),
+        Entry(name: "sonar", defaultDimension: 61, fixedDimension: true,
+              summary: "Bayesian logistic regression, Sonar (166 train / 42 test, 60 features), w ~ N(0, I), b ~ N(0, 2.5²); R = 2.5, τ = 0",
+              hasExactSamples: false, requires: "the benchmark splits (data directory, $SLIPS_DATASETS or ../shared/slips_datasets)"),
+        Entry(name: "logistic-regression", defaultDimension: 34, fixedDimension: true,
+              summary: "Bayesian logistic regression on user CSV splits (features + label column y), d = features + 1; R = 2.5, τ = 0",
+              hasExactSamples: false, requires: "training and test CSV files"),
+        Entry(name: "phi-four", defaultDimension: 100, fixedDimension: false,
+              summary: "1-D phi^4 field, Dirichlet ends, a = 0.1, β = 20, field b (default 0); R = 4.5, τ = 0.2",
+              hasExactSamples: false),
+    ]
+
+    /// Every target: ``entries`` (exact samples, no options needed) then ``modelEntries``.
+    public static var allEntries: [Entry] { entries + modelEntries }
+
+    /// Names of ``entries``.
     public static var names: [String] { entries.map(\.name) }
 
-    /// Builds target `name` in `dimension` (nil: its default dimension).
-    public static func make(_ name: String, dimension: Int? = nil) throws -> TargetSpec {
-        guard let entry = entries.first(where: { $0.name == name }) else {
-            throw TargetError("unknown target '\(name)'; known targets: \(names.joined(separator: ", "))")
+    /// Names of ``allEntries``.
+    public static var allNames: [String] { allEntries.map(\.name) }
+
+    /// Builds target `name` in `dimension` (nil: its default dimension), with `options` for the targets of
+    /// ``modelEntries``.
+    ///
+    /// Throws ``TargetError`` for an unknown name or a bad dimension or option, ``IOError`` (naming the file, line
+    /// and column) for missing or malformed data files.
+    public static func make(_ name: String, dimension: Int? = nil, options: TargetOptions = .init()) throws -> TargetSpec {
+        guard let entry = allEntries.first(where: { $0.name == name }) else {
+            throw TargetError("unknown target '\(name)'; known targets: \(allNames.joined(separator: ", "))")
+        }
+        if entry.name == "ionosphere" || entry.name == "sonar" || entry.name == "logistic-regression" {
+            return try logisticRegression(entry.name, dimension: dimension, options: options)
         }
         let d = dimension ?? entry.defaultDimension
         guard d > 0 else { throw TargetError("dimension must be positive (got \(d))") }
@@ -101,6 +236,8 @@ public enum TargetCatalog {
             return TargetSpec(
                 name: name, target: g, radius: Double(d).squareRoot(), tau: 0,
                 exactSampler: { g.sample(count: $0, seed: $1) }, parameters: ["correlation": 0.9])
+        case "phi-four":
+            return try phiFour(dimension: d, options: options)
         default:
             fatalError("catalog entry without a builder: \(name)")
         }
@@ -112,5 +249,60 @@ public enum TargetCatalog {
             weights: [2.0 / 3.0, 1.0 / 3.0],
             means: [[Double](repeating: -2.0 / 3.0, count: d), [Double](repeating: 4.0 / 3.0, count: d)],
             isotropicVariances: [0.05, 0.05])
+    }
+
+    /// `ionosphere`, `sonar` (the shipped splits) or `logistic-regression` (the user's splits): the posterior on
+    /// the training split, with the test-split model for `mean_pred_log_prob` (spec/slips.md §2.3, §3).
+    static func logisticRegression(_ name: String, dimension: Int?, options: TargetOptions) throws -> TargetSpec {
+        let train: LogisticRegressionData, test: LogisticRegressionData
+        if name == "logistic-regression" {
+            guard let trainPath = options.trainPath, let testPath = options.testPath else {
+                throw TargetError("target 'logistic-regression' needs a training and a test CSV file (train and test paths)")
+            }
+            (train, test) = try LogisticRegressionData.splits(trainPath: trainPath, testPath: testPath)
+        } else {
+            let directory = options.resolvedDataDirectory
+            for split in ["train", "test"] {
+                let path = (directory.hasSuffix("/") ? directory : directory + "/") + "\(name)_\(split).csv"
+                guard access(path, R_OK) == 0 else {
+                    throw IOError(path: path, message: "cannot read the \(name) \(split) split: set the data directory (or SLIPS_DATASETS) to the folder of \(name)_train.csv and \(name)_test.csv (the shipped copies are in ../shared/slips_datasets)")
+                }
+            }
+            (train, test) = try LogisticRegressionData.benchmark(name, directory: directory)
+        }
+        let model = try BayesianLogisticRegression(data: train, threshold: options.logisticThreshold)
+        let testModel = try BayesianLogisticRegression(data: test, threshold: options.logisticThreshold)
+        if let d = dimension, d != model.dimension {
+            throw TargetError("target '\(name)' has dimension \(model.dimension) (\(train.featureCount) features + intercept; got \(d))")
+        }
+        return TargetSpec(
+            name: name, target: model, radius: 2.5, tau: 0,
+            parameters: ["train_size": Double(train.count), "test_size": Double(test.count),
+                         "features": Double(train.featureCount), "weight_prior_scale": 1, "intercept_prior_scale": 2.5,
+                         "probability_threshold": options.logisticThreshold],
+            testModel: testModel)
+    }
+
+    /// `phi-four` on N = `dimension` sites (spec/slips.md §2.4): the reference `log(Z+/Z-)` is upstream's constant
+    /// where one exists (N = 100, a = 0.1, β = 20, b ∈ {0, 0.025, 0.05, 0.075, 0.1}), else the Laplace value with
+    /// the full log-determinant (the rule the constants follow), or none if the Laplace minima cannot be found.
+    static func phiFour(dimension d: Int, options: TargetOptions) throws -> TargetSpec {
+        let field = try PhiFour(sites: d, a: options.phiFourCoupling, b: options.phiFourField, beta: options.phiFourBeta)
+        let laplace = try? field.laplace()
+        var reference: PhiFourReference? = nil
+        if field.isBenchmarkSetting, let c = PhiFour.targetEnergyDifference(b: field.b) {
+            reference = PhiFourReference(site: field.modeSite, logZRatio: c, source: .upstreamConstant,
+                                         textbookLaplaceLogZRatio: laplace?.logZRatio)
+        } else if let laplace {
+            reference = PhiFourReference(site: field.modeSite, logZRatio: laplace.logZRatioUpstream,
+                                         source: .laplaceFullLogDeterminant, textbookLaplaceLogZRatio: laplace.logZRatio)
+        }
+        var parameters = ["a": field.a, "b": field.b, "beta": field.beta, "mode_site": Double(field.modeSite)]
+        if let reference {
+            parameters["target_en_diff"] = reference.logZRatio
+            if let t = reference.textbookLaplaceLogZRatio { parameters["laplace_log_z_ratio_textbook"] = t }
+        }
+        return TargetSpec(name: "phi-four", target: field, radius: 4.5, tau: 0.2, parameters: parameters,
+                          phiFourReference: reference)
     }
 }

@@ -1,0 +1,340 @@
+import RealModule
+
+/// A binary classification data set for ``BayesianLogisticRegression`` (spec/slips.md §2.3): an n×D feature
+/// matrix and n labels in {0, 1}, used as stored (no standardisation, as in the upstream code).
+///
+/// Files are CSV (see ``init(path:labelColumn:)``): the benchmark splits of `../shared/slips_datasets/` have a
+/// header `x0,…,x{D-1},y` with the label last. Every error names the file, and the line, data row and column
+/// where it applies.
+public struct LogisticRegressionData: Sendable {
+    /// Features, one row per data point (n × D).
+    public let features: Points
+    /// Labels, 0 or 1, one per row of ``features``.
+    public let labels: [Double]
+    /// Feature column names from the file's header, if it had one.
+    public let featureNames: [String]?
+    /// Where the data came from (the file path), for messages.
+    public let source: String
+
+    /// Number of data points n.
+    public var count: Int { features.count }
+    /// Number of features D (the model's dimension is D + 1).
+    public var featureCount: Int { features.dimension }
+
+    /// Wraps in-memory data.
+    ///
+    /// Throws ``TargetError`` when there are no rows, the label count differs from the row count, a feature is
+    /// not finite or a label is not exactly 0 or 1.
+    public init(features: Points, labels: [Double], featureNames: [String]? = nil, source: String = "<memory>") throws {
+        guard features.count > 0 else { throw TargetError("\(source): logistic regression data has no rows") }
+        guard labels.count == features.count else {
+            throw TargetError("\(source): \(labels.count) labels for \(features.count) feature rows")
+        }
+        if let featureNames, featureNames.count != features.dimension {
+            throw TargetError("\(source): \(featureNames.count) feature names for \(features.dimension) feature columns")
+        }
+        let d = features.dimension
+        for (k, v) in features.storage.enumerated() where !v.isFinite {
+            throw TargetError("\(source): data row \(k / d + 1), feature column \(k % d + 1): non-finite value \(v)")
+        }
+        for (i, y) in labels.enumerated() where y != 0 && y != 1 {
+            throw TargetError("\(source): data row \(i + 1): label \(y) is not 0 or 1")
+        }
+        self.features = features
+        self.labels = labels
+        self.featureNames = featureNames
+        self.source = source
+    }
+
+    /// Reads a CSV file of features plus a label column.
+    ///
+    /// - With a header line (detected as in ``CSV/readTable(path:header:)``: no cell of the first line is a
+    ///   number), the label is the column named `labelColumn` (default `y`, as in the shipped splits) and the
+    ///   features are all other columns, in file order.
+    /// - Without a header, the label is the last column.
+    ///
+    /// Throws ``IOError`` naming the file, and the line, data row and column, for: an unreadable file, no data,
+    /// ragged rows, a header without the label column, a non-numeric, NaN or infinite cell, a label that is not
+    /// 0 or 1, or fewer than two columns.
+    public init(path: String, labelColumn: String = "y") throws {
+        let bytes = try AtomicFile.read(path: path)
+        let table = try CSV.decode(bytes, source: path)
+        let columns = table.points.dimension
+        let lines = Self.dataLineNumbers(bytes, hasHeader: table.header != nil)
+        func line(_ row: Int) -> String {
+            row < lines.count ? "line \(lines[row]) (data row \(row + 1))" : "data row \(row + 1)"
+        }
+        func columnName(_ j: Int) -> String {
+            if let h = table.header, j < h.count, !h[j].isEmpty { return "column \(j + 1) ('\(h[j])')" }
+            return "column \(j + 1)"
+        }
+        let labelIndex: Int
+        if let header = table.header {
+            guard let j = header.firstIndex(of: labelColumn) else {
+                let shown = header.count <= 8 ? header.joined(separator: ", ")
+                    : header.prefix(4).joined(separator: ", ") + ", …, " + header.suffix(2).joined(separator: ", ")
+                throw IOError(path: path, message: "line 1: missing label column '\(labelColumn)' in the header (columns: \(shown))")
+            }
+            labelIndex = j
+        } else {
+            labelIndex = columns - 1
+        }
+        guard columns >= 2 else {
+            throw IOError(path: path, message: "needs at least one feature column and a label column (found \(columns) column)")
+        }
+        let n = table.points.count, dFeatures = columns - 1
+        var features = [Double](repeating: 0, count: n * dFeatures)
+        var labels = [Double](repeating: 0, count: n)
+        table.points.withUnsafeBufferPointer { x in
+            for i in 0..<n {
+                var out = i * dFeatures
+                for j in 0..<columns where j != labelIndex {
+                    features[out] = x[i * columns + j]
+                    out += 1
+                }
+                labels[i] = x[i * columns + labelIndex]
+            }
+        }
+        for i in 0..<n {
+            for j in 0..<columns {
+                let v = table.points[i, j]
+                if !v.isFinite {
+                    throw IOError(path: path, message: "\(line(i)), \(columnName(j)): infinite value")
+                }
+            }
+            let y = labels[i]
+            if y != 0 && y != 1 {
+                let role = table.header == nil ? "the label (last column of a file without header)" : "the label"
+                throw IOError(path: path, message: "\(line(i)), \(columnName(labelIndex)): \(role) is \(y), not 0 or 1")
+            }
+        }
+        var names: [String]? = nil
+        if let header = table.header {
+            names = header.enumerated().filter { $0.offset != labelIndex }.map(\.element)
+        }
+        try self.init(features: Points(dimension: dFeatures, storage: features), labels: labels,
+                      featureNames: names, source: path)
+    }
+
+    /// Loads a training and a test split and checks that they have the same features: the same number of
+    /// feature columns and, when both files have headers, the same names in the same order.
+    ///
+    /// Throws ``IOError`` as ``init(path:labelColumn:)`` does, or naming both files on a mismatch.
+    public static func splits(
+        trainPath: String, testPath: String, labelColumn: String = "y"
+    ) throws -> (train: LogisticRegressionData, test: LogisticRegressionData) {
+        let train = try LogisticRegressionData(path: trainPath, labelColumn: labelColumn)
+        let test = try LogisticRegressionData(path: testPath, labelColumn: labelColumn)
+        try test.checkCompatible(withTraining: train)
+        return (train, test)
+    }
+
+    /// Throws ``IOError`` (naming both files) unless `self`, a test split, has the features of `train`.
+    public func checkCompatible(withTraining train: LogisticRegressionData) throws {
+        guard featureCount == train.featureCount else {
+            throw IOError(path: source, message: "the test split has \(featureCount) feature columns but the training split \(train.source) has \(train.featureCount)")
+        }
+        if let a = featureNames, let b = train.featureNames, a != b {
+            let j = zip(a, b).enumerated().first { $0.element.0 != $0.element.1 }!.offset
+            throw IOError(path: source, message: "feature column \(j + 1) is '\(a[j])' in the test split but '\(b[j])' in the training split \(train.source)")
+        }
+    }
+
+    /// The two splits of a benchmark data set (`ionosphere`, `sonar`, …) in `directory`: files
+    /// `NAME_train.csv` and `NAME_test.csv` (the layout of `../shared/slips_datasets/`).
+    public static func benchmark(
+        _ name: String, directory: String
+    ) throws -> (train: LogisticRegressionData, test: LogisticRegressionData) {
+        let base = directory.hasSuffix("/") ? directory : directory + "/"
+        return try splits(trainPath: base + name + "_train.csv", testPath: base + name + "_test.csv")
+    }
+
+    /// Physical line numbers (1-based) of the data rows, skipping what ``CSV`` skips (blank lines, `#` comments)
+    /// and the header line.
+    static func dataLineNumbers(_ bytes: [UInt8], hasHeader: Bool) -> [Int] {
+        var result: [Int] = []
+        var skippedHeader = !hasHeader
+        var lineNumber = 0
+        for raw in bytes.split(separator: 0x0A, omittingEmptySubsequences: false) {
+            lineNumber += 1
+            var line = raw[...]
+            if line.last == 0x0D { line = line.dropLast() }
+            if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) || line.first == 0x23 { continue }
+            if !skippedHeader {
+                skippedHeader = true
+                continue
+            }
+            result.append(lineNumber)
+        }
+        return result
+    }
+}
+
+/// Bayesian logistic regression, the Ionosphere and Sonar targets of the SLIPS benchmark (spec/slips.md §2.3;
+/// upstream `slips/distributions/logistic_regression.py`).
+///
+/// The parameter is `θ = (w ∈ R^D, b)` with the intercept last (d = D + 1), and
+///
+///     log π(θ) = Σ_i [ y_i log p_i + (1 - y_i) log(1 - p_i) ] + log N(w; 0, I_D) + log N(b; 0, 2.5²),
+///     p_i = clip(sigmoid(x_i·w + b), ε, 1 - ε),   ε = 1e-8,
+///
+/// with normalised Gaussian prior log-densities. Clipping `p` to `[ε, 1-ε]` is clipping the logit
+/// `z_i = x_i·w + b` to `[-L, L]`, `L = log((1-ε)/ε)`; then `y log p + (1-y) log(1-p) = y z - softplus(z)`,
+/// computed as `y z - max(z, 0) - log(1 + e^{-|z|})` (no overflow; absolute error of a few ulps of 1 per term,
+/// which is what a sum of log-likelihoods needs). As with `torch.clamp`, the clipped branch is constant: a data point whose logit lies
+/// outside `[-L, L]` contributes `y·(±L) - softplus(±L)` to the log-density and nothing to the gradient; at
+/// the boundary itself the gradient passes. Elsewhere `∂/∂z = y - sigmoid(z)`.
+///
+/// Upstream computes in float32, where `1 - 1e-8` rounds to 1 and `probs_to_logits` clamps again at the float32
+/// epsilon, so its effective clip is `[2⁻²³, 1 - 2⁻²³]` (logits ±15.94); pass
+/// ``upstreamFloat32Threshold`` as `threshold` to mimic that.
+///
+/// A batch of B parameter vectors is evaluated as two matrix products with the design matrix `X̃ = [X, 1]`
+/// (n × d): the logits `Z = Θ X̃ᵀ` (B × n), then, after the elementwise residuals `R = y - sigmoid(Z)`
+/// (masked where clipped), the likelihood gradients `R X̃` (B × d), both with ``MatrixKernels`` in panels of
+/// 32 parameter vectors (the logits never exist for the whole batch at once). Each output row depends only on
+/// its own θ: a batched call equals one call per point, bit for bit.
+public struct BayesianLogisticRegression: LogDensity {
+    public let dimension: Int
+    /// The training data the likelihood sums over.
+    public let data: LogisticRegressionData
+    /// Prior standard deviation of each weight (1).
+    public let weightScale: Double
+    /// Prior standard deviation of the intercept (2.5).
+    public let interceptScale: Double
+    /// ε: probabilities are clipped to `[ε, 1 - ε]` (1e-8).
+    public let threshold: Double
+
+    /// ε of upstream's float32 arithmetic, 2⁻²³ (see the type's documentation).
+    public static let upstreamFloat32Threshold = 0x1p-23
+
+    /// `[x_i, 1]`, n × d row-major.
+    @usableFromInline let design: [Double]
+    /// Its transpose, d × n row-major.
+    @usableFromInline let designTransposed: [Double]
+    @usableFromInline let labels: [Double]
+    /// Logit clip `L = log((1 - ε)/ε)`.
+    @usableFromInline let logitBound: Double
+    /// `-½ d log 2π - D log s_w - log s_b`.
+    @usableFromInline let priorConstant: Double
+
+    /// Parameter vectors per panel of the batched evaluation.
+    @usableFromInline static let panel = 32
+
+    /// The posterior on `data` (spec/slips.md §2.3 defaults: weights N(0, 1), intercept N(0, 2.5²), ε = 1e-8).
+    public init(data: LogisticRegressionData, weightScale: Double = 1, interceptScale: Double = 2.5,
+                threshold: Double = 1e-8) throws {
+        guard weightScale > 0, weightScale.isFinite, interceptScale > 0, interceptScale.isFinite else {
+            throw TargetError("prior scales must be finite and positive (got \(weightScale), \(interceptScale))")
+        }
+        guard threshold > 0, threshold < 0.5 else {
+            throw TargetError("the probability clip threshold must be in (0, 0.5) (got \(threshold))")
+        }
+        let n = data.count, dF = data.featureCount, d = dF + 1
+        self.data = data
+        self.dimension = d
+        self.weightScale = weightScale
+        self.interceptScale = interceptScale
+        self.threshold = threshold
+        var x = [Double](repeating: 1, count: n * d)
+        var xt = [Double](repeating: 1, count: d * n)
+        for i in 0..<n {
+            for j in 0..<dF {
+                let v = data.features.storage[i * dF + j]
+                x[i * d + j] = v
+                xt[j * n + i] = v
+            }
+        }
+        design = x
+        designTransposed = xt
+        labels = data.labels
+        logitBound = Double.log((1 - threshold) / threshold)
+        priorConstant = -0.5 * Double(d) * Double.log(2 * Double.pi) - Double(dF) * Double.log(weightScale)
+            - Double.log(interceptScale)
+    }
+
+    /// `log N(w; 0, s_w² I) + log N(b; 0, s_b²)` for `θ = (w, b)`.
+    @inlinable
+    func logPrior(_ theta: UnsafePointer<Double>) -> Double {
+        let d = dimension
+        let w2 = Vector.squaredNorm(theta, d - 1)
+        let b = theta[d - 1]
+        return priorConstant - 0.5 * (w2 / (weightScale * weightScale) + b * b / (interceptScale * interceptScale))
+    }
+
+    public func evaluate(
+        _ points: UnsafePointer<Double>, count: Int,
+        logDensity: UnsafeMutablePointer<Double>, gradient: UnsafeMutablePointer<Double>
+    ) {
+        run(points, count: count, logDensity: logDensity, gradient: gradient)
+    }
+
+    public func logDensity(_ points: UnsafePointer<Double>, count: Int, into logDensity: UnsafeMutablePointer<Double>) {
+        run(points, count: count, logDensity: logDensity, gradient: nil)
+    }
+
+    /// The shared batched path; `gradient == nil` skips the residuals and the second product.
+    @inlinable
+    func run(
+        _ points: UnsafePointer<Double>, count: Int,
+        logDensity: UnsafeMutablePointer<Double>, gradient: UnsafeMutablePointer<Double>?
+    ) {
+        if count <= 0 { return }
+        let d = dimension, n = data.count, panel = Self.panel
+        let rowsMax = min(panel, count)
+        let z = UnsafeMutablePointer<Double>.allocate(capacity: rowsMax * n)
+        defer { z.deallocate() }
+        let lo = -logitBound, hi = logitBound
+        let invW2 = 1 / (weightScale * weightScale), invB2 = 1 / (interceptScale * interceptScale)
+        design.withUnsafeBufferPointer { x in
+            designTransposed.withUnsafeBufferPointer { xt in
+                labels.withUnsafeBufferPointer { y in
+                    let x = x.baseAddress!, xt = xt.baseAddress!, y = y.baseAddress!
+                    var start = 0
+                    while start < count {
+                        let rows = min(panel, count - start)
+                        let theta = points + start * d
+                        // Logits Z = Θ X̃ᵀ (rows × n).
+                        MatrixKernels.multiplyTransposed(theta, rows: rows, stride: d, x, rows: n, stride: d,
+                                                         depth: d, into: z, stride: n)
+                        for r in 0..<rows {
+                            let zr = z + r * n
+                            var ll = 0.0
+                            if gradient != nil {
+                                for i in 0..<n {
+                                    let zi = zr[i]
+                                    let zc = Swift.min(Swift.max(zi, lo), hi)
+                                    let e = Double.exp(-Swift.abs(zc))
+                                    ll += y[i] * zc - (Swift.max(zc, 0) + Double.log(1 + e))
+                                    let s = (zc >= 0 ? 1 : e) / (1 + e)
+                                    // torch.clamp: zero derivative strictly outside [lo, hi] (NaN passes through).
+                                    zr[i] = (zi < lo || zi > hi) ? 0 : y[i] - s
+                                }
+                            } else {
+                                for i in 0..<n {
+                                    let zc = Swift.min(Swift.max(zr[i], lo), hi)
+                                    let e = Double.exp(-Swift.abs(zc))
+                                    ll += y[i] * zc - (Swift.max(zc, 0) + Double.log(1 + e))
+                                }
+                            }
+                            let th = theta + r * d
+                            logDensity[start + r] = ll + logPrior(th)
+                        }
+                        if let gradient {
+                            // Likelihood gradients R X̃ (rows × d), then the prior's.
+                            let g = gradient + start * d
+                            MatrixKernels.multiplyTransposed(z, rows: rows, stride: n, xt, rows: d, stride: n,
+                                                             depth: n, into: g, stride: d)
+                            for r in 0..<rows {
+                                let gr = g + r * d, th = theta + r * d
+                                for j in 0..<(d - 1) { gr[j] -= th[j] * invW2 }
+                                gr[d - 1] -= th[d - 1] * invB2
+                            }
+                        }
+                        start += rows
+                    }
+                }
+            }
+        }
+    }
+}
