@@ -87,7 +87,9 @@ struct BenchCommand: ParsableCommand {
                 let keys = Set(p.cells.map { runner.key($0) })
                 return try runner.existingRecords().filter { keys.contains($0.key) }
             }
-            return try runner.run { print($0) }
+            return try runner.run { line in
+                FileHandle.standardOutput.write(Data((line + "\n").utf8))
+            }
         }
         let command = "slips " + CommandLine.arguments.dropFirst().joined(separator: " ")
         try cliErrors {

@@ -3,7 +3,8 @@
 ///   `mode_weight_0` (the fraction assigned to the first mean);
 /// - targets with exact samples (drawn from stream `(seed, i, .exactSamples)`, as many as the run's samples):
 ///   `w2_sliced` (the benchmark's "fast sliced W2"), `sliced_w2` (a true sliced W2 over 128 random directions),
-///   `mean_error` and `covariance_error`;
+///   `mean_error`, `covariance_error`, `ks_sliced` (the benchmark's binned sliced Kolmogorov–Smirnov distance, its
+///   funnel metric) and, in dimension ≤ 2, `w2` (the exact 2-Wasserstein distance, its 8-Gaussians and rings metric);
 /// - Bayesian logistic regression (a ``TargetSpec/testModel``): `mean_pred_log_prob`, the test-split model's
 ///   log-density averaged over the samples with equal weights as upstream (plus `mean_pred_log_prob_weighted`
 ///   for weighted samples);
@@ -26,6 +27,10 @@ public enum ReferenceMetrics {
             m["sliced_w2"] = slicedWasserstein2(x, reference, projections: 128, seed: seed, weightsA: set.weights)
             m["mean_error"] = meanError(x, reference)
             m["covariance_error"] = covarianceError(x, reference)
+            m["ks_sliced"] = slicedKS(x, reference: reference, projections: 128, bins: 256, seed: seed, weights: set.weights)
+            if x.dimension <= 2 {
+                m["w2"] = set.weights.map { exactWasserstein2(x, weightsA: $0, reference) } ?? exactWasserstein2(x, reference)
+            }
         }
         if let test = target.testModel, x.count > 0, x.dimension == test.dimension {
             m["mean_pred_log_prob"] = meanPredictiveLogProbability(x, testModel: test)

@@ -129,35 +129,22 @@ public struct SLIPSSampler: Sampler {
         let n = indices.count
         var out = Points(count: n, dimension: d)
         let blockSize = c.blockSize ?? Swift.max(1, Swift.min(256, 2048 / (c.chains * d)))
-        let blockCount = (n + blockSize - 1) / Swift.max(blockSize, 1)
-        var stats = [BlockStatistics](repeating: BlockStatistics(), count: blockCount)
-        out.storage.withUnsafeMutableBufferPointer { o in
-            stats.withUnsafeMutableBufferPointer { st in
-                let outBuffer = SharedBuffer(o.baseAddress!)
-                let statBuffer = UncheckedSendable(st.baseAddress!)
-                ParallelBlocks.run(count: n, blockSize: blockSize, threads: threads) { local in
-                    let global = (indices.lowerBound + local.lowerBound)..<(indices.lowerBound + local.upperBound)
-                    statBuffer.value[local.lowerBound / blockSize] = runBlock(
-                        target, samples: global, seed: seed, grid: grid, alphas: alphas,
-                        output: outBuffer.base + local.lowerBound * d, progress: progress)
-                }
-            }
+        let total = runSampleBlocks(count: n, dimension: d, blockSize: blockSize, threads: threads, output: &out) {
+            local, o in
+            let global = (indices.lowerBound + local.lowerBound)..<(indices.lowerBound + local.upperBound)
+            return runBlock(target, samples: global, seed: seed, grid: grid, alphas: alphas, output: o, progress: progress)
         }
-        let total = stats.reduce(into: BlockStatistics()) { $0.merge($1) }
         if let i = total.firstNonFinite {
             throw SamplerError(
                 "the target returned a non-finite log-density (NaN or infinity) where the denoiser chains of sample \(i) ended")
         }
-        for i in 0..<n where !(0..<d).allSatisfy({ out[i, $0].isFinite }) {
-            throw SamplerError(
-                "SLIPS produced a non-finite sample (index \(indices.lowerBound + i)): the target returned NaN or infinity along the way")
-        }
+        try checkFinite(out, firstIndex: indices.lowerBound, sampler: "SLIPS")
         return SampleSet(
             points: out, firstIndex: indices.lowerBound, gradientEvaluations: total.gradientEvaluations,
             wallSeconds: wallClock() - start,
             statistics: [
-                "mean_acceptance": total.acceptanceSum / Swift.max(1, total.acceptanceCount),
-                "mean_final_step_size": total.stepSizeSum / Swift.max(1, total.stepSizeCount),
+                "mean_acceptance": total.meanAcceptance,
+                "mean_final_step_size": total.meanStepSize,
             ])
     }
 
@@ -268,26 +255,6 @@ public struct SLIPSSampler: Sampler {
         stats.stepSizeSum = chains.stepSizes.reduce(0, +)
         stats.stepSizeCount = Double(nc)
         return stats
-    }
-}
-
-/// Per-block run statistics, merged in block order.
-struct BlockStatistics {
-    var gradientEvaluations = 0
-    var acceptanceSum = 0.0
-    var acceptanceCount = 0.0
-    var stepSizeSum = 0.0
-    var stepSizeCount = 0.0
-    /// Global index of the first sample whose chains ended where the target is not finite.
-    var firstNonFinite: Int? = nil
-
-    mutating func merge(_ o: BlockStatistics) {
-        if firstNonFinite == nil { firstNonFinite = o.firstNonFinite }
-        gradientEvaluations += o.gradientEvaluations
-        acceptanceSum += o.acceptanceSum
-        acceptanceCount += o.acceptanceCount
-        stepSizeSum += o.stepSizeSum
-        stepSizeCount += o.stepSizeCount
     }
 }
 

@@ -64,6 +64,65 @@ public enum ParallelBlocks {
     public static var availableThreads: Int { ProcessInfoCores.count }
 }
 
+/// Per-block statistics of a sampler run, merged in block order so that sums never depend on the thread count.
+struct BlockStatistics {
+    var gradientEvaluations = 0
+    var logDensityEvaluations = 0
+    var acceptanceSum = 0.0
+    var acceptanceCount = 0.0
+    var stepSizeSum = 0.0
+    var stepSizeCount = 0.0
+    var divergences = 0.0
+    /// Global index of the first sample whose chains ended where the target is not finite.
+    var firstNonFinite: Int? = nil
+
+    mutating func merge(_ o: BlockStatistics) {
+        gradientEvaluations += o.gradientEvaluations
+        logDensityEvaluations += o.logDensityEvaluations
+        acceptanceSum += o.acceptanceSum
+        acceptanceCount += o.acceptanceCount
+        stepSizeSum += o.stepSizeSum
+        stepSizeCount += o.stepSizeCount
+        divergences += o.divergences
+        if firstNonFinite == nil { firstNonFinite = o.firstNonFinite }
+    }
+
+    var meanAcceptance: Double { acceptanceSum / Swift.max(1, acceptanceCount) }
+    var meanStepSize: Double { stepSizeSum / Swift.max(1, stepSizeCount) }
+}
+
+/// Runs `body(range, output)` for fixed blocks of `count` samples on ``ParallelBlocks`` (each block writes its
+/// `range.count × d` output rows) and returns the per-block statistics merged in block order. The one block
+/// driver of SLIPS, the MCMC sampler and the baselines.
+func runSampleBlocks(
+    count n: Int, dimension d: Int, blockSize: Int, threads: Int, output: inout Points,
+    _ body: @Sendable (Range<Int>, UnsafeMutablePointer<Double>) -> BlockStatistics
+) -> BlockStatistics {
+    let bs = Swift.max(1, blockSize)
+    let blockCount = (n + bs - 1) / bs
+    var stats = [BlockStatistics](repeating: BlockStatistics(), count: blockCount)
+    output.storage.withUnsafeMutableBufferPointer { o in
+        stats.withUnsafeMutableBufferPointer { st in
+            let out = SharedBuffer(o.baseAddress!)
+            let statBuffer = UncheckedSendable(st.baseAddress!)
+            ParallelBlocks.run(count: n, blockSize: bs, threads: threads) { local in
+                statBuffer.value[local.lowerBound / bs] = body(local, out.base + local.lowerBound * d)
+            }
+        }
+    }
+    return stats.reduce(into: BlockStatistics()) { $0.merge($1) }
+}
+
+/// Throws when a sampler output contains a non-finite coordinate.
+func checkFinite(_ points: Points, firstIndex: Int, sampler: String) throws {
+    let d = points.dimension
+    for i in 0..<points.count where !(0..<d).allSatisfy({ points[i, $0].isFinite }) {
+        throw SamplerError(
+            "\(sampler) produced a non-finite sample (index \(firstIndex + i)): "
+                + "the target returned NaN or infinity along the way")
+    }
+}
+
 /// Wraps a value for a closure that needs `Sendable` when the caller guarantees disjoint use.
 public struct UncheckedSendable<T>: @unchecked Sendable {
     public let value: T

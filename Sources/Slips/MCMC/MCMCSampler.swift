@@ -90,34 +90,21 @@ public struct MCMCSampler: Sampler {
         let start = wallClock()
         let d = target.dimension, n = indices.count
         var out = Points(count: n, dimension: d)
-        let bs = blockSize
-        let blockCount = (n + bs - 1) / bs
-        var stats = [ChainStatistics](repeating: ChainStatistics(), count: blockCount)
-        out.storage.withUnsafeMutableBufferPointer { o in
-            stats.withUnsafeMutableBufferPointer { st in
-                let outBuffer = SharedBuffer(o.baseAddress!)
-                let statBuffer = UncheckedSendable(st.baseAddress!)
-                ParallelBlocks.run(count: n, blockSize: bs, threads: threads) { local in
-                    let global = (indices.lowerBound + local.lowerBound)..<(indices.lowerBound + local.upperBound)
-                    statBuffer.value[local.lowerBound / bs] = runBlock(
-                        target, chains: global, seed: seed, output: outBuffer.base + local.lowerBound * d,
-                        progress: progress)
-                }
-            }
+        let total = runSampleBlocks(count: n, dimension: d, blockSize: blockSize, threads: threads, output: &out) {
+            local, o in
+            let global = (indices.lowerBound + local.lowerBound)..<(indices.lowerBound + local.upperBound)
+            return runBlock(target, chains: global, seed: seed, output: o, progress: progress)
         }
-        let total = stats.reduce(into: ChainStatistics()) { $0.merge($1) }
         if let i = total.firstNonFinite {
             throw SamplerError("the target returned a non-finite log-density (NaN or infinity) where chain \(i) ended")
         }
-        for i in 0..<n where !(0..<d).allSatisfy({ out[i, $0].isFinite }) {
-            throw SamplerError("chain \(indices.lowerBound + i) ended at a non-finite point: the target returned NaN or infinity")
-        }
+        try checkFinite(out, firstIndex: indices.lowerBound, sampler: "MCMC")
         return SampleSet(
             points: out, firstIndex: indices.lowerBound, gradientEvaluations: total.gradientEvaluations,
             wallSeconds: wallClock() - start,
             statistics: [
-                "mean_acceptance": total.acceptanceSum / Swift.max(1, total.acceptanceCount),
-                "mean_step_size": total.stepSizeSum / Swift.max(1, Double(n)),
+                "mean_acceptance": total.meanAcceptance,
+                "mean_step_size": total.meanStepSize,
                 "divergences": total.divergences,
             ])
     }
@@ -125,7 +112,7 @@ public struct MCMCSampler: Sampler {
     func runBlock<T: LogDensity>(
         _ target: T, chains range: Range<Int>, seed: UInt64, output: UnsafeMutablePointer<Double>,
         progress: ProgressCounter?
-    ) -> ChainStatistics {
+    ) -> BlockStatistics {
         let d = target.dimension, n = range.count
         var positions = [Double](repeating: 0, count: n * d)
         for (r, i) in range.enumerated() {
@@ -137,7 +124,7 @@ public struct MCMCSampler: Sampler {
             generators: range.map { RandomStream.make(seed: seed, index: $0, purpose: .mcmcChains) },
             stepSize: initialStepSize)
         chains.evaluate(target)
-        var stats: ChainStatistics
+        var stats: BlockStatistics
         switch kernel {
         case .ula: stats = run(ULAKernel(), &chains, target, progress)
         case .mala: stats = run(MALAKernel(), &chains, target, progress)
@@ -149,13 +136,14 @@ public struct MCMCSampler: Sampler {
         stats.gradientEvaluations = chains.gradientEvaluations
         if let r = chains.logDensities.firstIndex(where: { !$0.isFinite }) { stats.firstNonFinite = range.lowerBound + r }
         stats.stepSizeSum = chains.stepSizes.reduce(0, +)
+        stats.stepSizeCount = Double(n)
         return stats
     }
 
     /// Warm-up with adaptation, then sampling with the adapted step sizes; returns the sampling-phase statistics.
     func run<K: MCMCKernel, T: LogDensity>(
         _ kernel: K, _ chains: inout Chains, _ target: T, _ progress: ProgressCounter?
-    ) -> ChainStatistics {
+    ) -> BlockStatistics {
         let perStep = chains.count * leapfrogSteps
         progress?.add(chains.count)
         switch adaptation {
@@ -171,7 +159,7 @@ public struct MCMCSampler: Sampler {
             if warmupSteps > 0 { a.finalize(&chains) }
         }
         var fixed = FixedStepSize()
-        var stats = ChainStatistics()
+        var stats = BlockStatistics()
         runChains(&chains, kernel: kernel, target: target, steps: steps, adaptation: &fixed) { ch, _ in
             stats.acceptanceSum += ch.acceptanceProbabilities.reduce(0, +)
             stats.acceptanceCount += Double(ch.count)
@@ -179,25 +167,5 @@ public struct MCMCSampler: Sampler {
             progress?.add(perStep)
         }
         return stats
-    }
-}
-
-/// Per-block statistics of plain MCMC chains.
-struct ChainStatistics {
-    var gradientEvaluations = 0
-    var acceptanceSum = 0.0
-    var acceptanceCount = 0.0
-    var stepSizeSum = 0.0
-    var divergences = 0.0
-    /// Global index of the first chain that ended where the target is not finite.
-    var firstNonFinite: Int? = nil
-
-    mutating func merge(_ o: ChainStatistics) {
-        if firstNonFinite == nil { firstNonFinite = o.firstNonFinite }
-        gradientEvaluations += o.gradientEvaluations
-        acceptanceSum += o.acceptanceSum
-        acceptanceCount += o.acceptanceCount
-        stepSizeSum += o.stepSizeSum
-        divergences += o.divergences
     }
 }
