@@ -11,7 +11,7 @@ struct SlipsCommand: ParsableCommand {
             Example:
               slips sample --target two-modes --dim 8 --samples 8192 --seed 0 --output s.npy
             """,
-        subcommands: [SampleCommand.self, TargetsCommand.self, MergeCommand.self, BenchCommand.self]
+        subcommands: [SampleCommand.self, TargetsCommand.self, MergeCommand.self, BenchCommand.self, OptimizeCommand.self]
     )
 }
 

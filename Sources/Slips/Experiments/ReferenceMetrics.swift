@@ -40,8 +40,10 @@ public enum ReferenceMetrics {
         }
         if let phi = target.phiFourReference, x.count > 0, phi.site < x.dimension {
             let metrics = phiFourMetrics(x, targetEnDiff: phi.logZRatio, site: phi.site, weights: set.weights)
-            for (key, value) in metrics.dictionary where value.isFinite { m[key] = value }
+            for (key, value) in metrics.dictionary { m[key] = value }
         }
-        return m
+        // JSON cannot hold NaN or infinity (e.g. a sliced KS with no sample in range, or the phi^4 relative errors
+        // at b = 0, which divide by zero): such values are left out.
+        return m.filter { $0.value.isFinite }
     }
 }
