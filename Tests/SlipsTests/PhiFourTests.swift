@@ -179,7 +179,9 @@ import Testing
         #expect(m.relativeErrLogWeightRatio == (log(3.0) - c) / c)
         let keys = Set(m.dictionary.keys)
         #expect(keys == ["weight_ratio", "en_diff", "log_weight_ratio", "target_en_diff", "abs_err_weight_ratio",
-                         "relative_err_diff_est", "abs_err_weight_ratio_corrected", "relative_err_log_weight_ratio"])
+                         "relative_err_diff_est", "abs_err_weight_ratio_corrected", "relative_err_log_weight_ratio",
+                         "log_weight_ratio_abs_error"])
+        #expect(m.dictionary["log_weight_ratio_abs_error"] == abs(log(3.0) - c))
         // A perfect sampler (P̂+/P̂- = Z+/Z- = e^c, here through weights): upstream's relative error is -2, the
         // corrected one 0 (the sign warning of spec/slips.md §3).
         let perfect = phiFourMetrics(Self.samples([1, -1]), targetEnDiff: c, weights: [exp(c), 1])
