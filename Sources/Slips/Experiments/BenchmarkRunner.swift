@@ -176,7 +176,7 @@ public struct BenchmarkRunner: Sendable {
         var line = try encoder.encode(record)
         line.append(UInt8(ascii: "\n"))
         if !FileManager.default.fileExists(atPath: runsPath) {
-            FileManager.default.createFile(atPath: runsPath, contents: nil)
+            _ = FileManager.default.createFile(atPath: runsPath, contents: nil)
         }
         guard let h = FileHandle(forWritingAtPath: runsPath) else {
             throw IOError(path: runsPath, message: "cannot open for appending")
