@@ -41,3 +41,15 @@ func exponentiateLogWeights(_ l: UnsafeMutablePointer<Double>, count: Int) -> (s
     }
     return (s, m)
 }
+
+extension MultiplicativeAdaptation {
+    /// Records every invalid field of the step-size rule (target acceptance, factor, tolerance, cap).
+    func check(_ p: inout ParameterProblems) {
+        p.require(targetAcceptance > 0 && targetAcceptance < 1,
+                  "the target acceptance must be in (0, 1) (got \(targetAcceptance))")
+        p.require(factor > 1 && factor.isFinite, "the step-size factor must be finite and > 1 (got \(factor))")
+        p.require(tolerance >= 0 && tolerance.isFinite,
+                  "the acceptance tolerance must be finite and >= 0 (got \(tolerance))")
+        p.require(maximum.isPositiveFinite, "the maximal step size must be positive and finite (got \(maximum))")
+    }
+}

@@ -85,13 +85,7 @@ public struct RDMCSampler: Sampler {
             if let h = initialStepSize {
                 p.require(h.isPositiveFinite, "the initial step size must be positive and finite (got \(h))")
             }
-            let a = adaptation
-            p.require(a.targetAcceptance > 0 && a.targetAcceptance < 1,
-                      "the target acceptance must be in (0, 1) (got \(a.targetAcceptance))")
-            p.require(a.factor > 1 && a.factor.isFinite, "the step-size factor must be finite and > 1 (got \(a.factor))")
-            p.require(a.tolerance >= 0 && a.tolerance.isFinite,
-                      "the acceptance tolerance must be finite and >= 0 (got \(a.tolerance))")
-            p.require(a.maximum.isPositiveFinite, "the maximal step size must be positive and finite (got \(a.maximum))")
+            adaptation.check(&p)
             if let b = blockSize { p.require(b >= 1, "the block size must be at least 1 (got \(b))") }
             try p.throwIfAny()
         }
