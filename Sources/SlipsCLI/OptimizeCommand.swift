@@ -4,6 +4,9 @@ import Slips
 
 extension ImplicitDiffusionExperimentName: ExpressibleByArgument {}
 extension LangevinKernelChoice: ExpressibleByArgument {}
+
+/// `--kl-model-term`.
+enum KLModelTerm: String, ExpressibleByArgument { case exact, particles }
 extension FiniteTimeMethod: ExpressibleByArgument {}
 extension LangevinUpdateOrder: ExpressibleByArgument {}
 
@@ -70,6 +73,8 @@ struct OptimizeCommand: ParsableCommand {
     var lambda: Double?
     @Option(name: .customLong("reference-draws"), help: "hexagon-kl: reference draws per step (default 1000).")
     var referenceDraws: Int?
+    @Option(name: .customLong("kl-model-term"), help: "hexagon-kl: E_theta[grad_theta V] in the KL gradient: exact (0 for the normalized mixture) or particles (spec §2.1 estimator).")
+    var klModelTerm: KLModelTerm = .exact
     @Option(help: "queue-toy: queue or nested.")
     var method: FiniteTimeMethod = .queue
     @Option(name: .customLong("sampling-steps"), help: "queue-toy: sampling steps N (default 30).")
@@ -95,6 +100,7 @@ struct OptimizeCommand: ParsableCommand {
         s.reinitialize = reinit
         s.lambda = lambda
         s.referenceDraws = referenceDraws
+        s.usesKnownNormalization = klModelTerm == .exact
         s.method = method
         s.samplingSteps = samplingSteps
         s.threads = threads

@@ -37,6 +37,9 @@ public struct ImplicitDiffusionSettings: Sendable {
     public var lambda: Double?
     /// hexagon-kl: reference draws per step (default 1000).
     public var referenceDraws: Int?
+    /// hexagon-kl: use the exact `E_θ[∇_θV] = 0` of the normalized mixture in the KL gradient (default) instead
+    /// of its particle estimate (``LangevinOptimization/usesKnownNormalization``).
+    public var usesKnownNormalization: Bool = true
     /// queue-toy: queue (default) or nested.
     public var method: FiniteTimeMethod = .queue
     /// queue-toy: sampling steps N (default 30) on [0, 3].
@@ -276,6 +279,7 @@ public enum ImplicitDiffusionExperiments {
         opt.innerSteps = s.innerSteps
         opt.reinitialize = s.reinitialize
         opt.threads = s.threads
+        opt.usesKnownNormalization = s.usesKnownNormalization
         let result = try opt.run(seed: s.seed, progress: progress)
         let K = opt.steps
         let R = hexagonComponentRewards()
@@ -346,9 +350,10 @@ public enum ImplicitDiffusionExperiments {
             params["lambda"] = lambda
             params["reference_draws"] = Double(draws)
         }
-        let options = ["kernel": opt.kernel.rawValue, "schedule": opt.schedule.name, "order": opt.order.rawValue,
+        var options = ["kernel": opt.kernel.rawValue, "schedule": opt.schedule.name, "order": opt.order.rawValue,
                        "reinitialize": opt.reinitialize ? "true" : "false",
                        "algorithm": opt.innerSteps == 1 && !opt.reinitialize ? "implicit-diffusion" : "nested-loop"]
+        if kl { options["kl_model_term"] = opt.usesKnownNormalization ? "exact" : "particles" }
         let logDensity: @Sendable (Double, Double) -> Double = { a, b in
             let (v, _, _) = potential.evaluate(Points(dimension: 2, storage: [a, b]), theta: finalTheta)
             return -v[0]

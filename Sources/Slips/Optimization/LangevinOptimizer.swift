@@ -69,6 +69,12 @@ public struct LangevinOptimization<P: ParametrizedPotential>: Sendable {
     /// Take `∇_θV` from the kernel's own potential evaluations (true) or recompute it in a separate pass (false;
     /// same result, slower; kept to test the cache).
     public var cachesThetaGradients: Bool = true
+    /// For a potential normalized in θ (``ParametrizedPotential/isNormalizedInTheta``), estimate the KL(ref‖θ)
+    /// gradient as `E_ref[∇_θV]` alone, using the exact `E_θ[∇_θV] = 0` instead of its particle estimate (true,
+    /// default), or with both means from samples as in spec/implicit_diffusion.md §2.1 (false). The exact term
+    /// removes that term's Monte Carlo noise and the sampler's bias on it (ULA over-fills small modes); it has
+    /// no effect on other potentials or objectives. docs/implicit-diffusion.md (S5) compares the two.
+    public var usesKnownNormalization: Bool = true
 
     public init(potential: P, objective: Objective, initialTheta: [Double]) {
         self.potential = potential
@@ -135,6 +141,7 @@ public struct LangevinOptimization<P: ParametrizedPotential>: Sendable {
         var gamma = [Double](repeating: 0, count: p)
         var total = GibbsParticleStatistics(parameterCount: p)
         let klWeight = ev.klFrom?.weight ?? 0
+        let zeroModelMean = usesKnownNormalization && potential.isNormalizedInTheta
         let reinit = reinitialize, refresh = kern is MALAKernel || order == .sequential, inner = innerSteps, nThreads = threads
 
         func combine() -> GibbsParticleStatistics {
@@ -172,7 +179,7 @@ public struct LangevinOptimization<P: ParametrizedPotential>: Sendable {
             s = combine()
             try checkReward(s, step: k + 1)
             meanRewards[k + 1] = s.meanReward
-            s.gradient(klWeight: klWeight, into: &gamma)
+            s.gradient(klWeight: klWeight, modelMeanIsZero: zeroModelMean, into: &gamma)
             let eta = schedule.stepSize(k)
             var norm = 0.0
             for j in 0..<p {

@@ -353,12 +353,13 @@ struct GibbsParticleStatistics {
         }
     }
 
-    /// Γ = Cov(f, g) + λ (ḡ_ref − ḡ), written to `out`.
-    func gradient(klWeight: Double, into out: inout [Double]) {
+    /// Γ = Cov(f, g) + λ (ḡ_ref − ḡ), written to `out`; with `modelMeanIsZero` (a family normalized in θ, where
+    /// `E_θ[∇_θV] = 0` exactly) the KL term is `λ ḡ_ref`.
+    func gradient(klWeight: Double, modelMeanIsZero: Bool = false, into out: inout [Double]) {
         let inv = weight > 0 ? 1 / weight : 0
         for j in 0..<meanG.count {
             out[j] = comoment[j] * inv
-            if klWeight != 0 { out[j] += klWeight * (referenceMeanG[j] - meanG[j]) }
+            if klWeight != 0 { out[j] += klWeight * (referenceMeanG[j] - (modelMeanIsZero ? 0 : meanG[j])) }
         }
     }
 }
@@ -425,9 +426,11 @@ public enum GibbsGradient {
     /// and, for a KL(ref‖θ) term, from `reference` points (optionally weighted) instead of fresh draws.
     ///
     /// This is the estimator the optimizers use at every θ step (same code), exposed for tests and custom loops.
+    /// `usesKnownNormalization`: for a potential normalized in θ, use `E_θ[∇_θV] = 0` in the KL(ref‖θ) term
+    /// (``LangevinOptimization/usesKnownNormalization``).
     public static func estimate<P: ParametrizedPotential>(
         potential: P, theta: [Double], objective: Objective, particles: Points, weights: [Double]? = nil,
-        reference: Points? = nil, referenceWeights: [Double]? = nil
+        reference: Points? = nil, referenceWeights: [Double]? = nil, usesKnownNormalization: Bool = true
     ) throws -> GradientEstimate {
         try objective.validate(dimension: potential.dimension, requireSampler: false)
         guard theta.count == potential.parameterCount else {
@@ -484,7 +487,7 @@ public enum GibbsGradient {
             }
         }
         var out = [Double](repeating: 0, count: p)
-        stats.gradient(klWeight: kl, into: &out)
+        stats.gradient(klWeight: kl, modelMeanIsZero: usesKnownNormalization && potential.isNormalizedInTheta, into: &out)
         return GradientEstimate(gradient: out, meanReward: stats.meanReward)
     }
 }

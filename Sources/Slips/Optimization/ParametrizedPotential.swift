@@ -22,9 +22,17 @@ public protocol ParametrizedPotential: Sendable {
         potential: UnsafeMutablePointer<Double>,
         gradientX: UnsafeMutablePointer<Double>?,
         gradientTheta: UnsafeMutablePointer<Double>?)
+
+    /// True when the normalizing constant `Z(θ) = ∫ exp(−V(x, θ)) dx` does not depend on θ (a normalized family,
+    /// e.g. a Gaussian mixture with softmax weights). Then `E_θ[∇_θV] = −∇_θ log Z = 0` exactly (§2.1), and the
+    /// KL(ref‖θ) gradient `E_ref[∇_θV] − E_θ[∇_θV]` needs no model-sample term (see
+    /// ``LangevinOptimization/usesKnownNormalization``). Default: false.
+    var isNormalizedInTheta: Bool { get }
 }
 
 extension ParametrizedPotential {
+    public var isNormalizedInTheta: Bool { false }
+
     /// `V`, `∇ₓV` and `∇_θV` of a batch, as arrays (convenience for tests and small inputs).
     public func evaluate(_ points: Points, theta: [Double]) -> (potential: [Double], gradientX: Points, gradientTheta: Points) {
         precondition(points.dimension == dimension, "points have dimension \(points.dimension), potential \(dimension)")
@@ -98,6 +106,8 @@ public struct GibbsTarget<P: ParametrizedPotential>: LogDensity, @unchecked Send
 /// `∂V/∂θ_j = w_j − ρ_j(x)` and, when the means are trained, `∂V/∂μ_j = −ρ_j (x − μ_j)/σ²`.
 /// θ layout: the K logits, then (with trainable means) the K means row-major.
 public struct GaussianMixturePotential: ParametrizedPotential {
+    /// Normalized Gaussian components with softmax weights: `Z(θ) = (2πσ²)^{d/2}` for every θ.
+    public var isNormalizedInTheta: Bool { true }
     public let dimension: Int
     /// Number K of components.
     public let componentCount: Int
@@ -204,6 +214,8 @@ public struct GaussianMixturePotential: ParametrizedPotential {
 /// The Gaussian location family `V(x, θ) = ‖x − θ‖²/2` (θ ∈ R^d), so `π*(θ) = N(θ, I)`: the Gaussian Langevin toy
 /// of spec/implicit_diffusion.md §4.4 (`∇ₓV = x − θ`, `∇_θV = θ − x`).
 public struct GaussianLocationPotential: ParametrizedPotential {
+    /// `Z(θ) = (2π)^{d/2}` for every θ.
+    public var isNormalizedInTheta: Bool { true }
     public let dimension: Int
     public var parameterCount: Int { dimension }
 
@@ -247,13 +259,18 @@ public struct ClosurePotential: ParametrizedPotential {
     public let dimension: Int
     public let parameterCount: Int
     public let body: Body
+    /// Whether the user declared `Z(θ)` independent of θ (``ParametrizedPotential/isNormalizedInTheta``).
+    public let isNormalizedInTheta: Bool
 
-    public init(dimension: Int, parameterCount: Int, _ body: @escaping Body) throws {
+    /// `normalizedInTheta`: declare that `∫ exp(−V(x, θ)) dx` does not depend on θ (only if it is true: the
+    /// KL(ref‖θ) gradient then drops its model-sample term).
+    public init(dimension: Int, parameterCount: Int, normalizedInTheta: Bool = false, _ body: @escaping Body) throws {
         guard dimension > 0, parameterCount > 0 else {
             throw OptimizationError("a potential needs a positive dimension and parameter count (got \(dimension), \(parameterCount))")
         }
         self.dimension = dimension
         self.parameterCount = parameterCount
+        self.isNormalizedInTheta = normalizedInTheta
         self.body = body
     }
 
