@@ -78,11 +78,12 @@ public enum BenchmarkReport {
         s += "- selection: for each target and algorithm, the grid point with the best seed-averaged headline metric; "
         s += "entries are mean ± std over seeds at that point.\n\n"
 
-        s += "## Headline metric\n\n| target | metric | " + algorithms.joined(separator: " | ") + " |\n"
-        s += "|---|---|" + algorithms.map { _ in "---" }.joined(separator: "|") + "|\n"
+        s += "## Headline metric\n\n| target | metric | N | " + algorithms.joined(separator: " | ") + " |\n"
+        s += "|---|---|---|" + algorithms.map { _ in "---" }.joined(separator: "|") + "|\n"
         for t in targets {
             let (metric, higher) = t.headlineMetric
-            s += "| \(t.id) | \(metric) \(higher ? "↑" : "↓") |"
+            let sizes = Set(records.filter { $0.target == t.id }.map(\.samples)).sorted().map(String.init)
+            s += "| \(t.id) | \(metric) \(higher ? "↑" : "↓") | \(sizes.joined(separator: ", ")) |"
             for a in algorithms {
                 guard let b = bests.first(where: { $0.target == t.id && $0.algorithm == a }), let m = b.mean(metric) else {
                     s += " – |"
