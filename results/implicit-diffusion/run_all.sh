@@ -18,10 +18,11 @@ run nested-T100-warm --experiment hexagon --inner-steps 100 --steps 50
 run nested-T10-reinit-10x --experiment hexagon --inner-steps 10 --steps 5000 --reinit
 run nested-T10-warm-10x --experiment hexagon --inner-steps 10 --steps 5000
 run nested-T100-reinit-10x --experiment hexagon --inner-steps 100 --steps 500 --reinit
-# S5: KL(ref‖θ)-regularized, λ ∈ {0.02, 0.1}, 1000 unit-variance reference draws per step, ULA and MALA, 5 seeds.
-for l in 0.02 0.1; do for k in ula mala; do for s in 0 1 2 3 4; do
-  run kl$l-$k-s$s --experiment hexagon-kl --lambda $l --kernel $k --seed $s
-done; done; done
+# S5: KL(ref‖θ)-regularized, λ ∈ {0.02, 0.1}, 1000 unit-variance reference draws per step, ULA and MALA, 5 seeds;
+# the KL gradient's E_θ[∇_θV] exact (0 for the normalized mixture, the default) or from the particles (§2.1).
+for t in exact particles; do for l in 0.02 0.1; do for k in ula mala; do for s in 0 1 2 3 4; do
+  run kl$l-$k-$t-s$s --experiment hexagon-kl --lambda $l --kernel $k --kl-model-term $t --seed $s
+done; done; done; done
 # S6: Gaussian Langevin toy, K = 10^5, n = 100, γ = 0.1, η = 0.5 (constant) or 0.5/√(k+1).
 run rate-sqrt --experiment gaussian-rate --schedule sqrt
 run rate-constant --experiment gaussian-rate

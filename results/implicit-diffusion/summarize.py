@@ -25,21 +25,22 @@ for name, d in [("Implicit Diffusion (seed 0)", "hexagon-s0"), ("nested T=10, re
     j = S(d); m = j["metrics"]
     print(f"| {name} | {j['steps']} | {int(m['sampling_steps'])} | {f(m['final_exact_reward'])} |")
 print("\n## S5: KL-regularized reward training\n")
-print("| λ | kernel | seed | w (last iterate) | E[r] | KL | max-abs w err | E[r] err | KL err | mean E[r], KL over steps 4001–5000 |")
-print("|---|---|---|---|---|---|---|---|---|---|")
+print("| λ | kernel | E_θ[∇_θV] | seed | w (last iterate) | E[r] | KL | max-abs w err | E[r] err | KL err | mean E[r], KL over steps 4001–5000 |")
+print("|---|---|---|---|---|---|---|---|---|---|---|")
 for l in ["0.02", "0.1"]:
-    for k in ["ula", "mala"]:
-        for s in range(5):
-            d = f"kl{l}-{k}-s{s}"; j = S(d); m = j["metrics"]
-            w = "[" + ", ".join(f(x, 3) for x in j["vectors"]["final_weights"]) + "]"
-            try:
-                import numpy as np
-                o = np.load(f"{O}/{d}/objective.npy"); tail = f"{o[4001:,1].mean():.4f}, {o[4001:,2].mean():.3f}"
-            except Exception:
-                tail = "n/a"
-            print(f"| {l} | {k} | {s} | {w} | {f(m['final_exact_reward'])} | {f(m['final_exact_kl'],3)} | {f(m['weights_max_abs_error'],3)} | {f(m['reward_error'])} | {f(m['kl_error'],3)} | {tail} |")
-    j = S(f"kl{l}-ula-s0"); m = j["metrics"]
-    print(f"| {l} | exact optimum | | [" + ", ".join(f(x,3) for x in j["vectors"]["optimum_weights"]) + f"] | {f(m['optimum_reward'])} | {f(m['optimum_kl'],3)} | | | | |")
+    for t in ["exact", "particles"]:
+        for k in ["ula", "mala"]:
+            for s in range(5):
+                d = f"kl{l}-{k}-{t}-s{s}"; j = S(d); m = j["metrics"]
+                w = "[" + ", ".join(f(x, 3) for x in j["vectors"]["final_weights"]) + "]"
+                try:
+                    import numpy as np
+                    o = np.load(f"{O}/{d}/objective.npy"); tail = f"{o[4001:,1].mean():.4f}, {o[4001:,2].mean():.3f}"
+                except Exception:
+                    tail = "n/a"
+                print(f"| {l} | {k} | {t} | {s} | {w} | {f(m['final_exact_reward'])} | {f(m['final_exact_kl'],3)} | {f(m['weights_max_abs_error'],3)} | {f(m['reward_error'])} | {f(m['kl_error'],3)} | {tail} |")
+    j = S(f"kl{l}-ula-exact-s0"); m = j["metrics"]
+    print(f"| {l} | exact optimum | | | [" + ", ".join(f(x,3) for x in j["vectors"]["optimum_weights"]) + f"] | {f(m['optimum_reward'])} | {f(m['optimum_kl'],3)} | | | | |")
 print("\n## S6: Gaussian Langevin toy\n")
 print("| schedule | avg ‖∇ℓ‖² K=10² | 10³ | 10⁴ | 10⁵ | log-log slope 10³→10⁵ | final θ |")
 print("|---|---|---|---|---|---|---|")
