@@ -180,8 +180,9 @@ import Testing
         let keys = Set(m.dictionary.keys)
         #expect(keys == ["weight_ratio", "en_diff", "log_weight_ratio", "target_en_diff", "abs_err_weight_ratio",
                          "relative_err_diff_est", "abs_err_weight_ratio_corrected", "relative_err_log_weight_ratio",
-                         "log_weight_ratio_abs_error"])
+                         "log_weight_ratio_abs_error", "positive_fraction"])
         #expect(m.dictionary["log_weight_ratio_abs_error"] == abs(log(3.0) - c))
+        #expect(m.positiveFraction == 0.75)
         // A perfect sampler (P̂+/P̂- = Z+/Z- = e^c, here through weights): upstream's relative error is -2, the
         // corrected one 0 (the sign warning of spec/slips.md §3).
         let perfect = phiFourMetrics(Self.samples([1, -1]), targetEnDiff: c, weights: [exp(c), 1])
@@ -192,7 +193,10 @@ import Testing
         // No positive sample: en_diff = -log(1e-20); all positive: en_diff = -inf.
         #expect(phiFourMetrics(Self.samples([-1, -1]), targetEnDiff: nil).enDiff == -log(1e-20))
         #expect(phiFourMetrics(Self.samples([1, 1]), targetEnDiff: nil).enDiff == -.infinity)
-        #expect(phiFourMetrics(Self.samples([1, -1]), targetEnDiff: nil).dictionary.count == 3)
+        #expect(phiFourMetrics(Self.samples([1, -1]), targetEnDiff: nil).dictionary.count == 4)
+        // The + fraction stays finite when every sample is positive; weighted with the importance weights.
+        #expect(phiFourMetrics(Self.samples([1, 1]), targetEnDiff: nil).positiveFraction == 1)
+        #expect(phiFourMetrics(Self.samples([1, -1, -1]), targetEnDiff: nil, weights: [1, 1, 2]).positiveFraction == 0.25)
     }
 
     @Test func metricsAppearInRunSummaries() throws {
@@ -203,6 +207,7 @@ import Testing
         let m = ReferenceMetrics.evaluate(set, target: spec, seed: 0)
         let r = 0.1 / (1 - 0.1)  // f/(1 - f), as upstream
         #expect(m["weight_ratio"] == r)
+        #expect(m["positive_fraction"] == 0.1)
         #expect(m["target_en_diff"] == -29.8685608)
         #expect(m["relative_err_diff_est"] == (-log(r) + 29.8685608) / -29.8685608)
         #expect(m["relative_err_log_weight_ratio"] == (log(r) + 29.8685608) / -29.8685608)

@@ -85,8 +85,12 @@ public enum BenchmarkReport {
             let sizes = Set(records.filter { $0.target == t.id }.map(\.samples)).sorted().map(String.init)
             s += "| \(t.id) | \(metric) \(higher ? "↑" : "↓") | \(sizes.joined(separator: ", ")) |"
             for a in algorithms {
-                guard let b = bests.first(where: { $0.target == t.id && $0.algorithm == a }), let m = b.mean(metric) else {
+                guard let b = bests.first(where: { $0.target == t.id && $0.algorithm == a }) else {
                     s += " – |"
+                    continue
+                }
+                guard let m = b.mean(metric) else {
+                    s += " non-finite |"  // ran, but the metric was ±inf/NaN (e.g. every phi^4 sample in the + mode)
                     continue
                 }
                 s += " \(format(m))" + (b.std(metric).map { " ± \(format($0))" } ?? "") + " |"

@@ -22,10 +22,14 @@ import RealModule
 /// - `log_weight_ratio_abs_error` = `|log_weight_ratio - c|` (the headline metric of `slips bench`),
 ///
 /// and `target_en_diff` = c itself. Both sets are reported until the convention is checked against the paper.
-/// For b = 0 (c = 0) the relative errors divide by zero (±inf or NaN, as upstream).
+/// For b = 0 (c = 0) the relative errors divide by zero (±inf or NaN, as upstream). `positive_fraction` (the
+/// (weighted) fraction of samples in the + mode) is always finite, so a run with every sample in the + mode
+/// (ratio +inf, log ratio +inf) still records what happened.
 public struct PhiFourMetrics: Sendable, Equatable {
     /// `P̂(+)/P̂(-)`.
     public var weightRatio: Double
+    /// `P̂(+)`, the (weighted) fraction of samples in the + mode.
+    public var positiveFraction: Double
     /// Upstream `en_diff = -log(max(ratio, 1e-20))`.
     public var enDiff: Double
     /// The reference `log(Z+/Z-)` (upstream `target_en_diff`), when known.
@@ -44,7 +48,8 @@ public struct PhiFourMetrics: Sendable, Equatable {
     /// The metrics under their summary keys (see the type's documentation); entries needing `c` only when it is
     /// known. Values may be non-finite (e.g. the relative errors at b = 0).
     public var dictionary: [String: Double] {
-        var m: [String: Double] = ["weight_ratio": weightRatio, "en_diff": enDiff, "log_weight_ratio": logWeightRatio]
+        var m: [String: Double] = ["weight_ratio": weightRatio, "en_diff": enDiff, "log_weight_ratio": logWeightRatio,
+                                   "positive_fraction": positiveFraction]
         if let c = targetEnDiff {
             m["target_en_diff"] = c
             m["abs_err_weight_ratio"] = absErrWeightRatio
@@ -96,8 +101,15 @@ public func phiFourMetrics(
 ) -> PhiFourMetrics {
     let ratio = phiFourWeightRatio(samples, site: site, weights: weights)
     let enDiff = -Double.log(Swift.max(ratio, 1e-20))
+    let s = site ?? samples.dimension / 2
+    var plus = 0.0, total = 0.0
+    for i in 0..<samples.count {
+        let w = weights?[i] ?? 1
+        total += w
+        if samples[i, s] > 0 { plus += w }
+    }
     return PhiFourMetrics(
-        weightRatio: ratio, enDiff: enDiff, targetEnDiff: targetEnDiff,
+        weightRatio: ratio, positiveFraction: total > 0 ? plus / total : 0, enDiff: enDiff, targetEnDiff: targetEnDiff,
         absErrWeightRatio: targetEnDiff.map { Swift.abs(Double.exp(-$0) - ratio) },
         relativeErrDiffEst: targetEnDiff.map { (enDiff - $0) / $0 })
 }
