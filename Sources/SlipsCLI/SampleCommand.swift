@@ -167,7 +167,7 @@ struct SampleCommand: ParsableCommand {
             case .geometric: sched = try GeometricSchedule(alpha1: alpha1, alpha2: alpha2, horizon: horizon ?? 1)
             }
             let eps = epsilon ?? (schedule == .classic
-                ? SLIPSDefaults.classicEpsilon(target: target) : SLIPSDefaults.epsilon(target: target, dimension: d))
+                ? SLIPSDefaults.classicEpsilon(target: target, dimension: d) : SLIPSDefaults.epsilon(target: target, dimension: d))
             let epsEnd = epsilonEnd ?? ((sched as? GeometricSchedule).map {
                 $0.matchedEpsilonEnd(classicHorizon: SLIPSDefaults.matchedClassicHorizon(target: target))
             } ?? 0)
