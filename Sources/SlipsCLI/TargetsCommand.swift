@@ -9,10 +9,11 @@ struct TargetsCommand: ParsableCommand {
     )
 
     func run() throws {
-        print("name         dim    R        tau      sigma    epsilon  exact  description")
+        let width = (TargetCatalog.allEntries.map(\.name.count).max() ?? 12) + 2
+        print("name".padding(toLength: width, withPad: " ", startingAt: 0) + "dim    R        tau      sigma    epsilon  exact  description")
         for e in TargetCatalog.allEntries {
             guard let spec = try? TargetCatalog.make(e.name) else {
-                print(e.name.padding(toLength: 13, withPad: " ", startingAt: 0)
+                print(e.name.padding(toLength: width, withPad: " ", startingAt: 0)
                       + "\(e.defaultDimension)".padding(toLength: 7, withPad: " ", startingAt: 0)
                       + "(needs \(e.requires ?? "options")) " + e.summary)
                 continue
@@ -21,7 +22,7 @@ struct TargetsCommand: ParsableCommand {
             let exact = spec.exactSampler == nil ? "no" : "yes"
             let eps = SLIPSDefaults.epsilon(target: e.name, dimension: e.defaultDimension)
             print(
-                e.name.padding(toLength: 13, withPad: " ", startingAt: 0)
+                e.name.padding(toLength: width, withPad: " ", startingAt: 0)
                     + dim.padding(toLength: 7, withPad: " ", startingAt: 0)
                     + short(spec.radius).padding(toLength: 9, withPad: " ", startingAt: 0)
                     + short(spec.tau).padding(toLength: 9, withPad: " ", startingAt: 0)
