@@ -128,13 +128,13 @@ import Testing
 
     @Test func defaultEpsilonFollowsTheRecordedBestGridPoints() {
         // Best geometric(1, 1) / classic ε of the recorded paper grids (results/README.md) at the grid dimensions.
-        let geometric: [Int: Double] = [8: 0.25, 16: 0.15, 32: 0.05, 64: 0.03, 128: 0.03]
-        let classic: [Int: Double] = [8: 0.4, 16: 0.2, 32: 0.05, 64: 0.03, 128: 0.03]
+        let geometric: [Int: Double] = [8: 0.25, 16: 0.15, 32: 0.1, 64: 0.05, 128: 0.03]
+        let classic: [Int: Double] = [8: 0.4, 16: 0.2, 32: 0.1, 64: 0.05, 128: 0.03]
         for (d, e) in geometric { #expect(abs(SLIPSDefaults.epsilon(target: "two-modes", dimension: d) - e) < 1e-12) }
         for (d, e) in classic { #expect(abs(SLIPSDefaults.classicEpsilon(target: "two-modes", dimension: d) - e) < 1e-12) }
         // In between: linear in log ε against log d (d = 24 lies log(1.5)/log(2) of the way from 16 to 32);
         // constant outside the table.
-        let expected24 = 0.15 * pow(0.05 / 0.15, log(1.5) / log(2.0))
+        let expected24 = 0.15 * pow(0.1 / 0.15, log(1.5) / log(2.0))
         #expect(abs(SLIPSDefaults.epsilon(target: "two-modes", dimension: 24) - expected24) < 1e-12)
         #expect(SLIPSDefaults.epsilon(target: "two-modes", dimension: 2) == 0.25)
         #expect(SLIPSDefaults.epsilon(target: "two-modes", dimension: 512) == 0.03)
