@@ -84,8 +84,16 @@ struct BenchCommand: ParsableCommand {
             try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
             try AtomicFile.checkWritable(path: output + "/table.md")
             if reportOnly {
-                let keys = Set(p.cells.map { runner.key($0) })
-                return try runner.existingRecords().filter { keys.contains($0.key) }
+                // Without --samples the report covers every N in the folder (reduced-N grids of several sizes).
+                let existing = try runner.existingRecords()
+                var keys = Set<String>()
+                for n in samples.map({ [$0] }) ?? Array(Set(existing.map(\.samples))) {
+                    var q = p
+                    q.samples = n
+                    let r = BenchmarkRunner(profile: q, outputDirectory: output, threads: 1, dataDirectory: dataDir)
+                    keys.formUnion(q.cells.map { r.key($0) })
+                }
+                return existing.filter { keys.contains($0.key) }
             }
             return try runner.run { line in
                 FileHandle.standardOutput.write(Data((line + "\n").utf8))

@@ -121,4 +121,28 @@ import Testing
         let p = try CSV.readPoints(path: out)
         #expect(p.count == 16 && p.dimension == 2)
     }
+
+    @Test func benchResumesAndReportsEverySampleSize() throws {
+        // Tiny cells (K = 8, N = 8 or 4): a rerun skips every finished cell and appends nothing; a second N adds
+        // its own cells; --report-only without --samples reports both sizes.
+        let dir = try tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let common = ["bench", "--profile", "quick", "--targets", "two_modes_dim_8", "--algorithms", "slips_geometric_1_1,ais",
+                      "--steps", "8", "--output", dir.path]
+        let first = try slips(common + ["--samples", "8"])
+        #expect(first.status == 0, "\(first.stderr)")
+        #expect(first.stdout.contains("6 cells, 0 already done, 6 to run"), "\(first.stdout)")
+        let runs = dir.appendingPathComponent("runs.jsonl")
+        let lines = try String(contentsOf: runs, encoding: .utf8).split(separator: "\n")
+        #expect(lines.count == 6)
+        let again = try slips(common + ["--samples", "8"])
+        #expect(again.status == 0 && again.stdout.contains("6 cells, 6 already done, 0 to run"), "\(again.stdout)")
+        #expect(try String(contentsOf: runs, encoding: .utf8).split(separator: "\n") == lines)
+        let other = try slips(common + ["--samples", "4"])
+        #expect(other.status == 0 && other.stdout.contains("6 cells, 0 already done, 6 to run"), "\(other.stdout)")
+        let report = try slips(["bench", "--profile", "quick", "--steps", "8", "--output", dir.path, "--report-only"])
+        #expect(report.status == 0, "\(report.stderr)")
+        let table = try String(contentsOf: dir.appendingPathComponent("table.md"), encoding: .utf8)
+        #expect(table.contains("| two_modes_dim_8 | mode_weight_error ↓ | 4, 8 |"), "\(table)")
+    }
 }

@@ -4,7 +4,8 @@ import RealModule
 /// Tables and figures from benchmark records (issue 3, item 4).
 ///
 /// **Selection rule.** For each (target, algorithm) the reported grid point is the one whose headline metric
-/// (``BenchmarkTarget/headlineMetric``), averaged over seeds, is best; ties go to the earlier grid point. Entries
+/// (``BenchmarkTarget/headlineMetric``), averaged over seeds, is best (a grid point run at two sample sizes N counts
+/// as two candidates); ties go to the earlier grid point. Entries
 /// are mean ± sample standard deviation over the seeds of that grid point (± is omitted for a single seed).
 public enum BenchmarkReport {
     /// The best grid point's records for one (target, algorithm).
@@ -36,9 +37,14 @@ public enum BenchmarkReport {
             for r in forTarget where !algorithms.contains(r.algorithm) { algorithms.append(r.algorithm) }
             for a in algorithms {
                 let runs = forTarget.filter { $0.algorithm == a }
-                var groups: [(grid: [String: Double], runs: [BenchmarkRecord])] = []
+                // A grid point at one N: records at the same point but another N are not seeds of it.
+                var groups: [(grid: [String: Double], samples: Int, runs: [BenchmarkRecord])] = []
                 for r in runs {
-                    if let i = groups.firstIndex(where: { $0.grid == r.grid }) { groups[i].runs.append(r) } else { groups.append((r.grid, [r])) }
+                    if let i = groups.firstIndex(where: { $0.grid == r.grid && $0.samples == r.samples }) {
+                        groups[i].runs.append(r)
+                    } else {
+                        groups.append((r.grid, r.samples, [r]))
+                    }
                 }
                 func score(_ g: [BenchmarkRecord]) -> Double {
                     let v = g.compactMap { $0.metrics[metric] }.filter(\.isFinite)
