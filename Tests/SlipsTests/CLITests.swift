@@ -4,36 +4,7 @@ import Testing
 
 /// End-to-end tests of the `slips` executable (built next to the test bundle by `swift test`).
 @Suite struct CLITests {
-    static let binary: URL? = {
-        var dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        for _ in 0..<3 {
-            let candidate = dir.appendingPathComponent("slips")
-            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
-            dir = dir.deletingLastPathComponent()
-        }
-        return nil
-    }()
-
-    struct Result {
-        let status: Int32
-        let stdout: String
-        let stderr: String
-    }
-
-    func slips(_ args: [String]) throws -> Result {
-        let p = Process()
-        p.executableURL = try #require(Self.binary, "the slips executable was not built next to the tests")
-        p.arguments = args
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return Result(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self),
-                      stderr: String(decoding: e, as: UTF8.self))
-    }
+    func slips(_ args: [String]) throws -> SlipsExecutable.Result { try SlipsExecutable.run(args) }
 
     func tempDir() throws -> URL {
         let u = FileManager.default.temporaryDirectory.appendingPathComponent("slips-cli-\(UUID().uuidString)")

@@ -667,33 +667,7 @@ import Testing
 
     // MARK: - Command line
 
-    static let binary: URL? = {
-        var dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        for _ in 0..<3 {
-            let candidate = dir.appendingPathComponent("slips")
-            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
-            dir = dir.deletingLastPathComponent()
-        }
-        return nil
-    }()
-
-    func slips(_ args: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
-        guard let binary = Self.binary else {
-            Issue.record("the slips executable was not built next to the tests")
-            throw CancellationError()
-        }
-        let p = Process()
-        p.executableURL = binary
-        p.arguments = args
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
-        let o = out.fileHandleForReading.readDataToEndOfFile()
-        let e = err.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return (p.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
-    }
+    func slips(_ args: [String]) throws -> SlipsExecutable.Result { try SlipsExecutable.run(args) }
 
     @Test func commandLineWritesOutputsAndRejectsBadInput() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("slips-optimize-\(UUID().uuidString)")

@@ -255,6 +255,15 @@ public enum ImplicitDiffusionExperiments {
         return (s.sqrtSchedule ?? false) ? .inverseSquareRoot(eta) : .constant(eta)
     }
 
+    /// The kernel, update order, inner steps, re-initialization and threads of `s`, shared by the Langevin experiments.
+    static func applyLangevinSettings<P>(_ s: ImplicitDiffusionSettings, to opt: inout LangevinOptimization<P>) {
+        opt.kernel = s.kernel
+        opt.order = s.order
+        opt.innerSteps = s.innerSteps
+        opt.reinitialize = s.reinitialize
+        opt.threads = s.threads
+    }
+
     static func runHexagon(_ s: ImplicitDiffusionSettings, progress: ProgressCounter?) throws -> ImplicitDiffusionReport {
         let potential = hexagonPotential()
         let kl = s.experiment == .hexagonKL
@@ -274,11 +283,7 @@ public enum ImplicitDiffusionExperiments {
         opt.steps = s.steps ?? 5000
         opt.samplingStepSize = s.samplingStepSize ?? 0.2
         opt.schedule = schedule(s, defaultEta: 0.1)
-        opt.kernel = s.kernel
-        opt.order = s.order
-        opt.innerSteps = s.innerSteps
-        opt.reinitialize = s.reinitialize
-        opt.threads = s.threads
+        applyLangevinSettings(s, to: &opt)
         opt.usesKnownNormalization = s.usesKnownNormalization
         let result = try opt.run(seed: s.seed, progress: progress)
         let K = opt.steps
@@ -374,11 +379,7 @@ public enum ImplicitDiffusionExperiments {
         opt.steps = s.steps ?? 100_000
         opt.samplingStepSize = s.samplingStepSize ?? 0.1
         opt.schedule = schedule(s, defaultEta: 0.5)
-        opt.kernel = s.kernel
-        opt.order = s.order
-        opt.innerSteps = s.innerSteps
-        opt.reinitialize = s.reinitialize
-        opt.threads = s.threads
+        applyLangevinSettings(s, to: &opt)
         let result = try opt.run(seed: s.seed, progress: progress)
         let K = opt.steps
         let columns = ["particle_loss", "exact_loss", "grad_norm_sq"]
