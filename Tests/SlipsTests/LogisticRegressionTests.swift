@@ -267,6 +267,9 @@ enum BenchmarkData {
         let loose = try BayesianLogisticRegression(data: data, threshold: BayesianLogisticRegression.upstreamFloat32Threshold)
         #expect(loose.evaluate(at: [17, 0]).gradient == [-17, 0])
         #expect(model.evaluate(at: [17, 0]).gradient != [-17, 0])
+        // A NaN parameter gives a NaN log-density (so MALA rejects the proposal) and NaN residuals.
+        let (lpNaN, gNaN) = model.evaluate(at: [.nan, 0])
+        #expect(lpNaN.isNaN && gNaN[1].isNaN)
     }
 
     // MARK: Data errors
