@@ -50,41 +50,70 @@ public enum BenchmarkSamplers {
                 kernel: algorithm == .hmc ? .hmc(leapfrogSteps: leapfrog) : .mala, steps: total - total / 10,
                 warmupSteps: total / 10, initialStepSize: 0.01, initialScale: target.slipsSigma)
         case .smc, .ais:
-            let k = profile.gridPoints
-            // Equal budget: (K - 1)(S + 1) gradient evaluations per sample = the SLIPS budget.
-            let s = profile.equalBudget ? Swift.max(1, budget / Swift.max(1, k - 1) - 1) : profile.mcmcSteps
-            if algorithm == .smc {
-                var c = SMCSampler.Configuration(target: target)
-                c.temperatures = k
+            func make(_ s: Int) -> any Sampler {
+                if algorithm == .smc {
+                    var c = SMCSampler.Configuration(target: target)
+                    c.temperatures = profile.gridPoints
+                    c.mcmcSteps = s
+                    return SMCSampler(configuration: c)
+                }
+                var c = AISSampler.Configuration(target: target)
+                c.temperatures = profile.gridPoints
                 c.mcmcSteps = s
-                return SMCSampler(configuration: c)
+                return AISSampler(configuration: c)
             }
-            var c = AISSampler.Configuration(target: target)
-            c.temperatures = k
-            c.mcmcSteps = s
-            return AISSampler(configuration: c)
+            // Equal budget: (K - 1)(S + 1) gradient evaluations per sample, S chosen closest to the SLIPS budget.
+            return make(profile.equalBudget
+                ? try closestSteps(to: budget) { make($0).expectedGradientEvaluations(samples: 1) } : profile.mcmcSteps)
         case .rdmc:
             var c = RDMCSampler.Configuration(horizon: grid["T"]!)
             c.gridPoints = profile.gridPoints
-            // Equal budget: (K - 1 + 16) · 4 · (S + 1) gradient evaluations per sample = the SLIPS budget.
-            c.mcmcSteps = profile.equalBudget
-                ? Swift.max(1, budget / ((profile.gridPoints - 1 + c.warmStartSteps) * c.chains) - 1) : profile.mcmcSteps
+            c.mcmcSteps = profile.mcmcSteps
+            if profile.equalBudget {
+                // (K - 1 + 16) · 4 · (S + 1) gradient evaluations per sample, S closest to the SLIPS budget.
+                c.mcmcSteps = try closestSteps(to: budget) { s in
+                    var t = c
+                    t.mcmcSteps = s
+                    return RDMCSampler(configuration: t).expectedGradientEvaluations(samples: 1)
+                }
+            }
             return RDMCSampler(configuration: c)
         case .oat:
             var c = OATSampler.Configuration(target: target)
             c.gridPoints = profile.gridPoints
             c.stepSize = grid["step_size"]!
             c.effectiveFriction = grid["friction"]!
+            c.mcmcSteps = profile.mcmcSteps
             if profile.equalBudget {
-                // OAT uses log-density evaluations only; its cost grows like S², so scale S to match the SLIPS
-                // budget in target evaluations.
-                let cost = Double(c.scoreEstimates * 2 * c.proposalPairs)
-                c.mcmcSteps = Swift.max(1, Int((Double(profile.mcmcSteps) * (Double(budget) / cost).squareRoot()).rounded()))
-            } else {
-                c.mcmcSteps = profile.mcmcSteps
+                // OAT uses log-density evaluations only, (M (L + 1) + 1)·2P with M ∝ K S and P ∝ S: the S whose
+                // count is closest to the SLIPS budget in target evaluations, among those giving at least one level.
+                c.mcmcSteps = try closestSteps(to: budget) { s in
+                    var t = c
+                    t.mcmcSteps = s
+                    return t.levels >= 1 ? OATSampler(configuration: t).expectedLogDensityEvaluations(samples: 1) : nil
+                }
             }
             return OATSampler(configuration: c)
         }
+    }
+
+    /// The step count S ≥ 1 whose cost per sample is closest to `budget` (the smaller S on a tie). `cost` must be
+    /// non-decreasing in S; it returns nil for an S that gives no valid configuration.
+    static func closestSteps(to budget: Int, cost: (Int) -> Int?) throws -> Int {
+        var best: (steps: Int, gap: Int)?
+        var s = 1
+        while true {
+            if let c = cost(s) {
+                let gap = abs(c - budget)
+                if best == nil || gap < best!.gap { best = (s, gap) }
+                if c >= budget { break }
+            }
+            s += 1
+            if s > 1 << 16 {
+                throw SamplerError("no MCMC step count S ≤ 65536 reaches the equal budget of \(budget) evaluations per sample")
+            }
+        }
+        return best!.steps
     }
 }
 
