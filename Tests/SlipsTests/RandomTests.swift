@@ -101,6 +101,15 @@ import Testing
         return (0..<n).map { _ in rng.nextNormal() }
     }
 
+    /// The literal layer table is, bit for bit, the recursion that defines it (r, v of Marsaglia & Tsang).
+    @Test func zigguratLiteralTableIsTheRecursion() {
+        let table = Ziggurat.layerBoundaries(), reference = Ziggurat.layerBoundaries(recomputed: true)
+        #expect(table.x.count == 257 && table.f.count == 257)
+        #expect(table.x.map(\.bitPattern) == reference.x.map(\.bitPattern))
+        #expect(table.f.map(\.bitPattern) == reference.f.map(\.bitPattern))
+        #expect(table.x[1] == 3.6541528853610088 && table.x[256] == 0 && table.f[256] == 1)
+    }
+
     @Test func zigguratMoments() {
         // Streamed, so that 10^7 draws cost no memory.
         let n = 10_000_000
