@@ -170,16 +170,19 @@ public struct OATSampler: Sampler {
         func smoothedScoreTimesVariance(s: Double) {
             for i in 0..<b {
                 let q = query + i * d
+                // A local copy of the stream: drawing through the captured array checks its uniqueness per draw.
+                var g = proposalSources[i]
                 for p in 0..<P {
                     let e = noise + (i * P + p) * d
                     let plus = points + (i * 2 * P + p) * d, minus = points + (i * 2 * P + P + p) * d
                     for j in 0..<d {
-                        let z = proposalSources[i].nextNormal()
+                        let z = g.nextNormal()
                         e[j] = z
                         plus[j] = q[j] + s * z
                         minus[j] = q[j] - s * z
                     }
                 }
+                proposalSources[i] = g
             }
             target.logDensity(points, count: b * 2 * P, into: logWeights)
             stats.logDensityEvaluations += b * 2 * P

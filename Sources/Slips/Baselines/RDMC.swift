@@ -179,11 +179,18 @@ public struct RDMCSampler: Sampler {
             proposals.withUnsafeMutableBufferPointer { zb in
                 weights.withUnsafeMutableBufferPointer { wb in
                     let z = zb.baseAddress!, w = wb.baseAddress!
-                    for i in 0..<b {
-                        for p in 0..<P {
-                            let row = z + (i * P + p) * d
-                            for j in 0..<d {
-                                row[j] = y[i * d + j] / decay + proposalScale * proposalSources[i].nextNormal()
+                    // Through pointers and a local generator: element access to the captured arrays costs a
+                    // dynamic exclusivity check per coordinate.
+                    y.withUnsafeBufferPointer { yb in
+                        proposalSources.withUnsafeMutableBufferPointer { sources in
+                            for i in 0..<b {
+                                var g = sources[i]
+                                let yi = yb.baseAddress! + i * d
+                                for p in 0..<P {
+                                    let row = z + (i * P + p) * d
+                                    for j in 0..<d { row[j] = yi[j] / decay + proposalScale * g.nextNormal() }
+                                }
+                                sources[i] = g
                             }
                         }
                     }

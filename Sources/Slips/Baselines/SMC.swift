@@ -218,7 +218,11 @@ struct TemperedTarget<Base: LogDensity>: LogDensity {
     static func startLogDensity(
         _ x: UnsafePointer<Double>, dimension d: Int, precision: Double, logNormalizer: Double
     ) -> Double {
-        logNormalizer - 0.5 * precision * Vector.squaredNorm(x, d)
+        // A strict sum: `Vector.squaredNorm` compiled to two out-of-line calls per coordinate here, and this is
+        // the same arithmetic without them.
+        var q = 0.0
+        for j in 0..<d { q += x[j] * x[j] }
+        return logNormalizer - 0.5 * precision * q
     }
 
     @inline(__always)
