@@ -41,6 +41,10 @@ struct BenchCommand: ParsableCommand {
     var threads: Int?
     @Flag(name: .customLong("report-only"), help: "Only rebuild table.md and the figures from runs.jsonl.")
     var reportOnly = false
+    @Option(name: .customLong("fill-from"), help: ArgumentHelp(
+        "In table.md, fill each target and method without a run here from the best grid point of this runs.jsonl at its largest N, marked with that N (repeatable).",
+        valueName: "runs.jsonl"))
+    var fillFrom: [String] = []
 
     func run() throws {
         let start = Date()
@@ -78,6 +82,7 @@ struct BenchCommand: ParsableCommand {
         }
         p.equalBudget = equalBudget
         if let path = bestFrom { p = try restrictToBest(p, path: path) }
+        let fill = try fillFrom.flatMap { try fillRecords(p, path: $0) }  // read before any run: a bad path fails first
         let runner = BenchmarkRunner(profile: p, outputDirectory: output, threads: threads ?? ParallelBlocks.availableThreads,
                                      dataDirectory: dataDir)
         let records = try cliErrors {
@@ -102,18 +107,26 @@ struct BenchCommand: ParsableCommand {
         let command = "slips " + CommandLine.arguments.dropFirst().joined(separator: " ")
         try cliErrors {
             let table = BenchmarkReport.markdown(records, profile: p, command: command,
-                                                 wallSeconds: reportOnly ? nil : Date().timeIntervalSince(start))
+                                                 wallSeconds: reportOnly ? nil : Date().timeIntervalSince(start),
+                                                 fill: fill, fillSources: fillFrom)
             try AtomicFile.write(text: table, to: output + "/table.md")
             let figures = try BenchmarkReport.figures(records, profile: p, directory: output, dataDirectory: dataDir)
             print("wrote \(output)/table.md" + (figures.isEmpty ? "" : " and \(figures.count) figure(s)"))
         }
     }
 
+    /// The records of another folder's runs.jsonl at this profile's K, S and budget mode (any N), for --fill-from.
+    func fillRecords(_ p: BenchmarkProfile, path: String) throws -> [BenchmarkRecord] {
+        guard FileManager.default.fileExists(atPath: path) else { throw CLIError("--fill-from: no such file '\(path)'") }
+        let records = try cliErrors { try BenchmarkRunner.records(atPath: path) }
+        let sizes = "K=\(p.gridPoints),S=\(p.mcmcSteps)\(p.equalBudget ? ",equal-budget" : "")|"
+        return records.filter { $0.key.hasPrefix("N=\($0.samples),\(sizes)") }
+    }
+
     /// Keeps, per target and algorithm, only the best grid point of an earlier (e.g. reduced-N) grid run.
     func restrictToBest(_ p: BenchmarkProfile, path: String) throws -> BenchmarkProfile {
-        let dir = (path as NSString).deletingLastPathComponent
-        let earlier = BenchmarkRunner(profile: p, outputDirectory: dir, threads: 1)
-        let records = try cliErrors { try earlier.existingRecords() }
+        guard FileManager.default.fileExists(atPath: path) else { throw CLIError("--best-from: no such file '\(path)'") }
+        let records = try cliErrors { try BenchmarkRunner.records(atPath: path) }
         let bests = BenchmarkReport.best(records, targets: p.targets)
         var q = p
         q.restrictedGrid = Dictionary(uniqueKeysWithValues: bests.map { ("\($0.target)|\($0.algorithm)", $0.grid) })

@@ -116,4 +116,44 @@ import Testing
         let table = try String(contentsOf: dir.appendingPathComponent("table.md"), encoding: .utf8)
         #expect(table.contains("| two_modes_dim_8 | mode_weight_error ↓ | 4, 8 |"), "\(table)")
     }
+
+    @Test func benchFillsMissingCellsFromReducedGrids() throws {
+        // A reduced-N grid (N = 4) of two methods, then only one method's best point at N = 8: the table fills the
+        // other method's cell from the reduced grid and marks it with its N; the rerun one is not marked.
+        let dir = try tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let small = dir.appendingPathComponent("small").path, full = dir.appendingPathComponent("full").path
+        let common = ["bench", "--profile", "quick", "--targets", "two_modes_dim_8", "--steps", "8", "--seeds", "0"]
+        let grid = try slips(common + ["--algorithms", "slips_geometric_1_1,ais", "--samples", "4", "--output", small])
+        #expect(grid.status == 0, "\(grid.stderr)")
+        let runs = small + "/runs.jsonl"
+        let best = try slips(common + ["--algorithms", "slips_geometric_1_1,ais", "--samples", "8", "--output", full,
+                                       "--best-from", runs, "--fill-from", runs])
+        #expect(best.status == 0, "\(best.stderr)")
+        // Both methods ran at N = 8: nothing to fill.
+        var table = try String(contentsOfFile: full + "/table.md", encoding: .utf8)
+        #expect(!table.contains("(N = 4)"), "\(table)")
+        // Drop the AIS record of the full-size folder: its cell now comes from the reduced grid, marked.
+        let kept = try String(contentsOfFile: full + "/runs.jsonl", encoding: .utf8).split(separator: "\n")
+            .filter { !$0.contains("\"algorithm\":\"ais\"") }
+        #expect(kept.count == 1)
+        try (kept.joined(separator: "\n") + "\n").write(toFile: full + "/runs.jsonl", atomically: true, encoding: .utf8)
+        let report = try slips(["bench", "--profile", "quick", "--steps", "8", "--output", full, "--report-only",
+                                "--fill-from", runs])
+        #expect(report.status == 0, "\(report.stderr)")
+        table = try String(contentsOfFile: full + "/table.md", encoding: .utf8)
+        let row = try #require(table.split(separator: "\n").first { $0.hasPrefix("| two_modes_dim_8 | mode_weight_error") })
+        let cells = row.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }
+        // | target | metric | N | slips_geometric_1_1 | ais |
+        #expect(cells.count == 5 && cells[2] == "8", "\(row)")
+        #expect(!cells[3].contains("(N =") && cells[4].hasSuffix("(N = 4)"), "\(row)")
+        #expect(table.contains("1 of 2 cells"), "\(table)")
+        #expect(table.contains("| two_modes_dim_8 | ais | 4 |"), "\(table)")
+        #expect(table.contains("| two_modes_dim_8 | slips_geometric_1_1 | 8 |"), "\(table)")
+        // A missing fill file is an error, and the table is left as it was.
+        let bad = try slips(["bench", "--profile", "quick", "--steps", "8", "--output", full, "--report-only",
+                             "--fill-from", dir.appendingPathComponent("nope.jsonl").path])
+        #expect(bad.status != 0 && bad.stderr.contains("no such file"), "\(bad.stderr)")
+        #expect(try String(contentsOfFile: full + "/table.md", encoding: .utf8) == table)
+    }
 }

@@ -185,12 +185,39 @@ public struct BenchmarkRecord: Codable, Sendable {
     public var date: String
     /// Relative path of the saved samples (2-D targets only), for figures.
     public var samplesFile: String?
+    /// The machine and thread count the run took its wall time on (``BenchmarkHost``); absent in records written
+    /// before 2026-12-01. The samples do not depend on it, only `wall_seconds` does.
+    public var host: String?
 
     enum CodingKeys: String, CodingKey {
         case key, profile, target, group, algorithm, grid, seed, samples, dimension, parameters, metrics, statistics, date
+        case host
         case gradientEvaluations = "gradient_evaluations"
         case logDensityEvaluations = "logdensity_evaluations"
         case wallSeconds = "wall_seconds"
         case samplesFile = "samples_file"
     }
+}
+
+/// A one-line description of the machine a benchmark run is timed on: processor model, logical CPUs and the
+/// worker threads used, e.g. `"AMD EPYC 7B13, 2 logical CPUs, 2 threads"`. Wall times are only comparable between
+/// records with the same host line; the samples and metrics are the same on every host (engineering.md: same seed,
+/// same bytes).
+public enum BenchmarkHost {
+    public static func description(threads: Int) -> String {
+        let cpus = ProcessInfo.processInfo.activeProcessorCount
+        return "\(processorModel ?? "unknown processor"), \(cpus) logical CPU\(cpus == 1 ? "" : "s"), "
+            + "\(threads) thread\(threads == 1 ? "" : "s")"
+    }
+
+    /// The first `model name` of /proc/cpuinfo (Linux), nil elsewhere.
+    public static let processorModel: String? = {
+        guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8) else { return nil }
+        for line in text.split(separator: "\n") where line.hasPrefix("model name") {
+            guard let colon = line.firstIndex(of: ":") else { continue }
+            let name = line[line.index(after: colon)...].split(separator: " ").joined(separator: " ")
+            return name.isEmpty ? nil : name
+        }
+        return nil
+    }()
 }

@@ -7,6 +7,11 @@ import RealModule
 /// (``BenchmarkTarget/headlineMetric``), averaged over seeds, is best (a grid point run at two sample sizes N counts
 /// as two candidates); ties go to the earlier grid point. Entries
 /// are mean ± sample standard deviation over the seeds of that grid point (± is omitted for a single seed).
+///
+/// **Filled cells.** When the full-size runs of a protocol do not all fit (spec/slips.md §4.2 at N = 8192), the
+/// table can fill each (target, algorithm) that has no record of its own from reduced-N grids
+/// (``filled(_:from:)``): the best grid point among the fill records at the largest N they hold for that pair,
+/// printed with its N so that it is never mistaken for a full-size result.
 public enum BenchmarkReport {
     /// The best grid point's records for one (target, algorithm).
     public struct Best: Sendable {
@@ -60,6 +65,22 @@ public enum BenchmarkReport {
         return out
     }
 
+    /// For each (target, algorithm) of `targets` that has no record in `records`, the best grid point of `fill` at
+    /// the largest N that `fill` holds for that pair.
+    public static func filled(_ records: [BenchmarkRecord], from fill: [BenchmarkRecord], targets: [BenchmarkTarget]) -> [Best] {
+        var have = Set(records.map { "\($0.target)|\($0.algorithm)" })
+        var out: [Best] = []
+        for t in targets {
+            for r in fill where r.target == t.id && !have.contains("\(t.id)|\(r.algorithm)") {
+                have.insert("\(t.id)|\(r.algorithm)")
+                let pair = fill.filter { $0.target == t.id && $0.algorithm == r.algorithm }
+                let n = pair.map(\.samples).max()!
+                out += best(pair.filter { $0.samples == n }, targets: [t])
+            }
+        }
+        return out
+    }
+
     static func format(_ x: Double) -> String {
         if x == 0 { return "0" }
         let a = abs(x)
@@ -68,9 +89,19 @@ public enum BenchmarkReport {
 
     /// The Markdown report: headline metric per target (rows) and algorithm (columns), the chosen grid points,
     /// secondary metrics, and the cost (gradient and log-density evaluations per sample, wall time).
-    public static func markdown(_ records: [BenchmarkRecord], profile: BenchmarkProfile, command: String, wallSeconds: Double?) -> String {
+    ///
+    /// `fill` (e.g. the records of reduced-N grids) supplies the cells of the profile's targets and algorithms that
+    /// `records` lacks (``filled(_:from:)``); those cells carry their N, and `fillSources` names where they came
+    /// from in the header.
+    public static func markdown(
+        _ records: [BenchmarkRecord], profile: BenchmarkProfile, command: String, wallSeconds: Double?,
+        fill: [BenchmarkRecord] = [], fillSources: [String] = []
+    ) -> String {
         let targets = profile.targets.filter { t in records.contains { $0.target == t.id } }
-        let bests = best(records, targets: targets)
+        let own = best(records, targets: targets)
+        let names = Set(profile.algorithms.map(\.rawValue))
+        let fills = filled(records, from: fill.filter { names.contains($0.algorithm) }, targets: targets)
+        let bests = own + fills
         let algorithms = profile.algorithms.map(\.rawValue).filter { a in bests.contains { $0.algorithm == a } }
         let seeds = Set(records.map(\.seed)).sorted()
         var s = "# SLIPS benchmark — profile `\(profile.name)`\n\n"
@@ -82,7 +113,13 @@ public enum BenchmarkReport {
         s += "K = \(profile.gridPoints), S = \(profile.mcmcSteps), seeds \(seeds.map(String.init).joined(separator: ", "))"
         s += profile.equalBudget ? ", every method at the SLIPS gradient budget per sample\n" : "\n"
         s += "- selection: for each target and algorithm, the grid point with the best seed-averaged headline metric; "
-        s += "entries are mean ± std over seeds at that point.\n\n"
+        s += "entries are mean ± std over seeds at that point.\n"
+        if !fills.isEmpty {
+            s += "- cells marked (N = n): no run of this folder for that target and method; they show the best grid point "
+            s += "of the reduced-N grid at that N (\(fillSources.map { "`\($0)`" }.joined(separator: ", "))), "
+            s += "not rerun at full size (\(fills.count) of \(bests.count) cells).\n"
+        }
+        s += "\n"
 
         s += "## Headline metric\n\n| target | metric | N | " + algorithms.joined(separator: " | ") + " |\n"
         s += "|---|---|---|" + algorithms.map { _ in "---" }.joined(separator: "|") + "|\n"
@@ -95,19 +132,21 @@ public enum BenchmarkReport {
                     s += " – |"
                     continue
                 }
+                let mark = own.contains(where: { $0.target == t.id && $0.algorithm == a })
+                    ? "" : " (N = \(b.records[0].samples))"
                 guard let m = b.mean(metric) else {
-                    s += " non-finite |"  // ran, but the metric was ±inf/NaN (e.g. every phi^4 sample in the + mode)
+                    s += " non-finite\(mark) |"  // ran, but the metric was ±inf/NaN (e.g. every phi^4 sample in the + mode)
                     continue
                 }
-                s += " \(format(m))" + (b.std(metric).map { " ± \(format($0))" } ?? "") + " |"
+                s += " \(format(m))" + (b.std(metric).map { " ± \(format($0))" } ?? "") + "\(mark) |"
             }
             s += "\n"
         }
 
         s += "\n## Chosen grid points, other metrics and cost\n\n"
-        s += "| target | algorithm | grid point | metrics (mean over seeds) | ∇ evals / sample | log-density evals / sample | wall s / run |\n"
-        s += "|---|---|---|---|---|---|---|\n"
-        for b in bests {
+        s += "| target | algorithm | N | grid point | metrics (mean over seeds) | ∇ evals / sample | log-density evals / sample | wall s / run |\n"
+        s += "|---|---|---|---|---|---|---|---|\n"
+        for b in targets.flatMap({ t in bests.filter { $0.target == t.id } }) {
             let grid = b.grid.keys.sorted().map { "\($0)=\(format(b.grid[$0]!))" }.joined(separator: ", ")
             let metricNames = Set(b.records.flatMap { $0.metrics.keys }).sorted()
             let metrics = metricNames.compactMap { k in b.mean(k).map { "\(k) \(format($0))" } }.joined(separator: "; ")
@@ -115,7 +154,7 @@ public enum BenchmarkReport {
             let grad = b.records.reduce(0.0) { $0 + Double($1.gradientEvaluations) / Double(max(1, $1.samples)) } / n
             let ld = b.records.reduce(0.0) { $0 + Double($1.logDensityEvaluations) / Double(max(1, $1.samples)) } / n
             let wall = b.records.reduce(0.0) { $0 + $1.wallSeconds } / n
-            s += "| \(b.target) | \(b.algorithm) | \(grid.isEmpty ? "–" : grid) | \(metrics) | \(Int(grad.rounded())) | \(Int(ld.rounded())) | \(String(format: "%.1f", wall)) |\n"
+            s += "| \(b.target) | \(b.algorithm) | \(b.records[0].samples) | \(grid.isEmpty ? "–" : grid) | \(metrics) | \(Int(grad.rounded())) | \(Int(ld.rounded())) | \(String(format: "%.1f", wall)) |\n"
         }
         return s
     }

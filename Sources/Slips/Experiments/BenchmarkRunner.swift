@@ -142,6 +142,11 @@ public struct BenchmarkRunner: Sendable {
     /// Records already in `runs.jsonl` (malformed lines are reported, not silently skipped).
     public func existingRecords() throws -> [BenchmarkRecord] {
         guard FileManager.default.fileExists(atPath: runsPath) else { return [] }
+        return try Self.records(atPath: runsPath)
+    }
+
+    /// The records of a JSON-lines file written by a benchmark run; a malformed line is an error naming it.
+    public static func records(atPath runsPath: String) throws -> [BenchmarkRecord] {
         let text = try String(contentsOfFile: runsPath, encoding: .utf8)
         let decoder = JSONDecoder()
         var out: [BenchmarkRecord] = []
@@ -188,7 +193,8 @@ public struct BenchmarkRunner: Sendable {
                 algorithm: cell.algorithm.rawValue, grid: cell.grid, seed: cell.seed, samples: s.samples,
                 dimension: s.dimension, parameters: s.parameters, metrics: s.metrics, statistics: s.statistics,
                 gradientEvaluations: s.gradientEvaluations, logDensityEvaluations: s.logDensityEvaluations,
-                wallSeconds: s.wallSeconds, date: date, samplesFile: samplesFile)
+                wallSeconds: s.wallSeconds, date: date, samplesFile: samplesFile,
+                host: BenchmarkHost.description(threads: threads))
             try append(record)
             records.append(record)
             let (metric, _) = cell.target.headlineMetric
