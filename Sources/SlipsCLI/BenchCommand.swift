@@ -117,17 +117,20 @@ struct BenchCommand: ParsableCommand {
 
     /// The records of another folder's runs.jsonl at this profile's K, S and budget mode (any N), for --fill-from.
     func fillRecords(_ p: BenchmarkProfile, path: String) throws -> [BenchmarkRecord] {
-        guard FileManager.default.fileExists(atPath: path) else { throw CLIError("--fill-from: no such file '\(path)'") }
-        let records = try cliErrors { try BenchmarkRunner.records(atPath: path) }
-        let sizes = "K=\(p.gridPoints),S=\(p.mcmcSteps)\(p.equalBudget ? ",equal-budget" : "")|"
-        return records.filter { $0.key.hasPrefix("N=\($0.samples),\(sizes)") }
+        try recordsFile(path, option: "--fill-from").filter {
+            $0.key.hasPrefix(BenchmarkRunner.keyPrefix(p, samples: $0.samples))
+        }
+    }
+
+    /// The records of the runs.jsonl named by `option`; a missing file is an error naming the option.
+    func recordsFile(_ path: String, option: String) throws -> [BenchmarkRecord] {
+        guard FileManager.default.fileExists(atPath: path) else { throw CLIError("\(option): no such file '\(path)'") }
+        return try cliErrors { try BenchmarkRunner.records(atPath: path) }
     }
 
     /// Keeps, per target and algorithm, only the best grid point of an earlier (e.g. reduced-N) grid run.
     func restrictToBest(_ p: BenchmarkProfile, path: String) throws -> BenchmarkProfile {
-        guard FileManager.default.fileExists(atPath: path) else { throw CLIError("--best-from: no such file '\(path)'") }
-        let records = try cliErrors { try BenchmarkRunner.records(atPath: path) }
-        let bests = BenchmarkReport.best(records, targets: p.targets)
+        let bests = BenchmarkReport.best(try recordsFile(path, option: "--best-from"), targets: p.targets)
         var q = p
         q.restrictedGrid = Dictionary(uniqueKeysWithValues: bests.map { ("\($0.target)|\($0.algorithm)", $0.grid) })
         return q

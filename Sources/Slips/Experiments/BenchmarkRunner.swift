@@ -136,7 +136,12 @@ public struct BenchmarkRunner: Sendable {
 
     /// The key of `cell` under this profile's run sizes.
     public func key(_ cell: BenchmarkCell) -> String {
-        "N=\(profile.samples),K=\(profile.gridPoints),S=\(profile.mcmcSteps)\(profile.equalBudget ? ",equal-budget" : "")|" + cell.key
+        Self.keyPrefix(profile, samples: profile.samples) + cell.key
+    }
+
+    /// The run-size part of a record key: `N=…,K=…,S=…[,equal-budget]|`.
+    public static func keyPrefix(_ profile: BenchmarkProfile, samples: Int) -> String {
+        "N=\(samples),K=\(profile.gridPoints),S=\(profile.mcmcSteps)\(profile.equalBudget ? ",equal-budget" : "")|"
     }
 
     /// Records already in `runs.jsonl` (malformed lines are reported, not silently skipped).
