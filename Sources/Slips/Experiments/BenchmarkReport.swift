@@ -106,7 +106,7 @@ public enum BenchmarkReport {
         let seeds = Set(records.map(\.seed)).sorted()
         var s = "# SLIPS benchmark — profile `\(profile.name)`\n\n"
         s += "- command: `\(command)`\n"
-        s += "- date: \(records.map(\.date).max() ?? "-")\n"
+        s += "- latest runs started: \(records.map(\.date).max() ?? "-") (start of the newest invocation that added runs)\n"
         if let w = wallSeconds { s += "- wall time of this invocation: \(String(format: "%.0f", w)) s\n" }
         s += "- total wall time of the recorded runs: \(String(format: "%.0f", records.reduce(0) { $0 + $1.wallSeconds })) s\n"
         s += "- samples per run N = \(Set(records.map(\.samples)).sorted().map(String.init).joined(separator: ", ")), "
