@@ -14,6 +14,7 @@ struct BenchCommand: ParsableCommand {
               slips bench --profile quick --output results/quick
               slips bench --profile paper --samples 512 --output results/paper-grid
               slips bench --profile paper --targets two_modes_dim_8 --algorithms slips_geometric_1_1 --output results/paper
+              slips bench --profile paper --targets sonar --algorithms oat --chunks 16 --stop-after 7200 --output results/paper
             """
     )
 
@@ -39,6 +40,14 @@ struct BenchCommand: ParsableCommand {
     var dataDir: String?
     @Option(help: "Worker threads (default: all cores).")
     var threads: Int?
+    @Option(help: ArgumentHelp(
+        "Split each SLIPS, RDMC and OAT cell into this many shards of its samples, each saved under chunks/ when it ends: an interrupted cell resumes at its first missing shard (the samples and metrics are those of the unsplit run).",
+        valueName: "n"))
+    var chunks: Int = 1
+    @Option(name: .customLong("stop-after"), help: ArgumentHelp(
+        "Start no cell or chunk after this many seconds, nor a chunk expected to end after it (by the longest chunk of its cell so far); rerun to go on.",
+        valueName: "seconds"))
+    var stopAfter: Double?
     @Flag(name: .customLong("report-only"), help: "Only rebuild table.md and the figures from runs.jsonl.")
     var reportOnly = false
     @Option(name: .customLong("fill-from"), help: ArgumentHelp(
@@ -81,10 +90,14 @@ struct BenchCommand: ParsableCommand {
             p.gridPoints = k
         }
         p.equalBudget = equalBudget
+        guard chunks >= 1 else { throw CLIError("--chunks must be at least 1 (got \(chunks))") }
+        if let t = stopAfter, !(t >= 0 && t.isFinite) {
+            throw CLIError("--stop-after must be a non-negative number of seconds (got \(t))")
+        }
         if let path = bestFrom { p = try restrictToBest(p, path: path) }
         let fill = try fillFrom.flatMap { try fillRecords(p, path: $0) }  // read before any run: a bad path fails first
         let runner = BenchmarkRunner(profile: p, outputDirectory: output, threads: threads ?? ParallelBlocks.availableThreads,
-                                     dataDirectory: dataDir)
+                                     dataDirectory: dataDir, chunks: chunks, stopAfter: stopAfter)
         let records = try cliErrors {
             try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
             try AtomicFile.checkWritable(path: output + "/table.md")

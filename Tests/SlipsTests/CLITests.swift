@@ -117,6 +117,17 @@ import Testing
         #expect(table.contains("| two_modes_dim_8 | mode_weight_error ↓ | 4, 8 |"), "\(table)")
     }
 
+    @Test(arguments: [["--chunks", "0"], ["--stop-after", "-1"], ["--stop-after", "nan"]])
+    func benchRejectsBadChunkOptions(args: [String]) throws {
+        let dir = try tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let r = try slips(["bench", "--profile", "quick", "--targets", "two_modes_dim_8", "--steps", "8", "--samples", "4",
+                           "--output", dir.path] + args)
+        #expect(r.status != 0)
+        #expect(r.stderr.contains(args[0]), "\(r.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("runs.jsonl").path))
+    }
+
     @Test func benchFillsMissingCellsFromReducedGrids() throws {
         // A reduced-N grid (N = 4) of two methods, then only one method's best point at N = 8: the table fills the
         // other method's cell from the reduced grid and marks it with its N; the rerun one is not marked.

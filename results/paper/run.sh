@@ -11,6 +11,7 @@
 #
 #   results/paper/run.sh             # seed 0
 #   SEEDS=1,2 results/paper/run.sh   # more seeds
+#   STOP_AFTER=7200 results/paper/run.sh   # the chunked last step starts no shard that would end after 2 h
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 swift build -c release --product slips
@@ -31,7 +32,9 @@ run --targets "$phi" --algorithms slips_geometric_2_1,slips_classic --best-from 
 run --targets two_modes_dim_128 --algorithms rdmc,oat --best-from "$grid"
 run --targets "$phi" --algorithms rdmc,oat --best-from "$small"
 run --targets sonar,ionosphere --algorithms "$slips_all" --best-from "$small"
-run --targets sonar,ionosphere --algorithms rdmc,oat --best-from "$small"
+# One to three hours each: in 16 saved shards, so that an interrupted cell resumes at its first missing shard;
+# STOP_AFTER=seconds ends the invocation cleanly before a shard that would not fit (rerun to go on).
+run --targets sonar,ionosphere --algorithms rdmc,oat --best-from "$small" --chunks 16 ${STOP_AFTER:+--stop-after "$STOP_AFTER"}
 
 # Table and figures over every record in the folder; a (target, method) not yet rerun at full size shows its
 # reduced-N best point, marked with its N.

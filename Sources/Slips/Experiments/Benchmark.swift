@@ -84,6 +84,17 @@ public enum BenchmarkAlgorithm: String, Sendable, CaseIterable, Codable {
             return [[:]]
         }
     }
+
+    /// Whether each sample depends only on the seed and its global index, so that a run split into shards
+    /// concatenates bitwise to the unsplit run (SLIPS, RDMC, OAT; tested in `SLIPSTests` and `BaselineTests`).
+    /// SMC and AIS shards are separate populations, and the MALA/HMC reference chains are not checked for it,
+    /// so `slips bench --chunks` runs those cells whole.
+    public var shardsConcatenate: Bool {
+        switch self {
+        case .slipsClassic, .slipsGeometric11, .slipsGeometric21, .rdmc, .oat: return true
+        case .smc, .ais, .mala, .hmc: return false
+        }
+    }
 }
 
 /// A benchmark profile: which targets, algorithms, grid points, seeds and run sizes (issue 3, spec/slips.md §4).
@@ -188,14 +199,70 @@ public struct BenchmarkRecord: Codable, Sendable {
     /// The machine and thread count the run took its wall time on (``BenchmarkHost``); absent in records written
     /// before 2026-12-01. The samples do not depend on it, only `wall_seconds` does.
     public var host: String?
+    /// The number of chunks the run was split into by `slips bench --chunks` (absent: run whole). The samples
+    /// and metrics are those of the whole run; `wall_seconds` is the chunks' sum.
+    public var chunks: Int?
+
+    public init(
+        key: String, profile: String, target: String, group: BenchmarkTarget.Group, algorithm: String,
+        grid: [String: Double], seed: UInt64, samples: Int, dimension: Int, parameters: [String: Double],
+        metrics: [String: Double], statistics: [String: Double], gradientEvaluations: Int, logDensityEvaluations: Int,
+        wallSeconds: Double, date: String, samplesFile: String? = nil, host: String? = nil, chunks: Int? = nil
+    ) {
+        self.key = key
+        self.profile = profile
+        self.target = target
+        self.group = group
+        self.algorithm = algorithm
+        self.grid = grid
+        self.seed = seed
+        self.samples = samples
+        self.dimension = dimension
+        self.parameters = parameters
+        self.metrics = metrics
+        self.statistics = statistics
+        self.gradientEvaluations = gradientEvaluations
+        self.logDensityEvaluations = logDensityEvaluations
+        self.wallSeconds = wallSeconds
+        self.date = date
+        self.samplesFile = samplesFile
+        self.host = host
+        self.chunks = chunks
+    }
 
     enum CodingKeys: String, CodingKey {
         case key, profile, target, group, algorithm, grid, seed, samples, dimension, parameters, metrics, statistics, date
-        case host
+        case host, chunks
         case gradientEvaluations = "gradient_evaluations"
         case logDensityEvaluations = "logdensity_evaluations"
         case wallSeconds = "wall_seconds"
         case samplesFile = "samples_file"
+    }
+}
+
+/// One saved shard of a benchmark cell run by `slips bench --chunks` (``BenchmarkRunner``): which cell and
+/// which of its shards (samples `first_index ..< first_index + samples` of the cell's N), with the shard's
+/// evaluation counts, sampling wall time, statistics, start date and host. Written as
+/// `chunks/<cell>/chunk-<k>-of-<n>.json` next to the samples in `chunk-<k>-of-<n>.npy`.
+public struct BenchmarkChunk: Codable, Sendable {
+    public var key: String
+    public var chunk: Int
+    public var chunks: Int
+    public var firstIndex: Int
+    public var samples: Int
+    public var gradientEvaluations: Int
+    public var logDensityEvaluations: Int
+    public var wallSeconds: Double
+    public var statistics: [String: Double]
+    public var date: String
+    public var host: String
+
+    enum CodingKeys: String, CodingKey {
+        case key, chunk, chunks, samples, statistics, date, host
+        case firstIndex = "first_index"
+        case gradientEvaluations = "gradient_evaluations"
+        case logDensityEvaluations = "logdensity_evaluations"
+        case wallSeconds = "wall_seconds"
     }
 }
 

@@ -119,17 +119,32 @@ public enum BenchmarkSamplers {
 
 /// Runs a benchmark profile cell by cell, appending one JSON line per finished run to `runs.jsonl` in the output
 /// directory; a rerun skips the cells already there (issue 3, item 4).
+///
+/// With `chunks > 1`, a cell whose samples depend only on the seed and their index
+/// (``BenchmarkAlgorithm/shardsConcatenate``) runs as that many shards of its N samples, each saved under
+/// `chunks/<cell>/` as soon as it ends (``BenchmarkChunk``); an interrupted cell resumes at its first missing
+/// chunk, and its record — metrics of the concatenated samples, which are bitwise those of the unsplit run,
+/// summed evaluations and wall time — is written when the last chunk is there. `stopAfter` ends an invocation
+/// cleanly before a chunk or cell that would not fit, so a long cell can be spread over several sessions.
 public struct BenchmarkRunner: Sendable {
     public var profile: BenchmarkProfile
     public var outputDirectory: String
     public var threads: Int
     public var dataDirectory: String?
+    /// Shards per cell for the cells whose shards concatenate to the unsplit run; 1 runs every cell whole.
+    public var chunks: Int
+    /// When set, no cell or chunk is started once this many seconds of the invocation have passed, nor a chunk
+    /// that would end after it, judged by the longest chunk of its cell so far.
+    public var stopAfter: Double?
 
-    public init(profile: BenchmarkProfile, outputDirectory: String, threads: Int, dataDirectory: String? = nil) {
+    public init(profile: BenchmarkProfile, outputDirectory: String, threads: Int, dataDirectory: String? = nil,
+                chunks: Int = 1, stopAfter: Double? = nil) {
         self.profile = profile
         self.outputDirectory = outputDirectory
         self.threads = threads
         self.dataDirectory = dataDirectory
+        self.chunks = chunks
+        self.stopAfter = stopAfter
     }
 
     public var runsPath: String { outputDirectory + "/runs.jsonl" }
@@ -142,6 +157,11 @@ public struct BenchmarkRunner: Sendable {
     /// The run-size part of a record key: `N=…,K=…,S=…[,equal-budget]|`.
     public static func keyPrefix(_ profile: BenchmarkProfile, samples: Int) -> String {
         "N=\(samples),K=\(profile.gridPoints),S=\(profile.mcmcSteps)\(profile.equalBudget ? ",equal-budget" : "")|"
+    }
+
+    /// A record key as a file name: letters, digits, `.` and `-` kept, anything else `_`.
+    static func fileName(_ key: String) -> String {
+        String(key.map { $0.isLetter || $0.isNumber || $0 == "." || $0 == "-" ? $0 : "_" })
     }
 
     /// Records already in `runs.jsonl` (malformed lines are reported, not silently skipped).
@@ -165,9 +185,76 @@ public struct BenchmarkRunner: Sendable {
         return out
     }
 
-    /// Runs every cell whose key is not yet in `runs.jsonl`; `log` receives one line per cell.
+    /// How many shards `cell` runs in: `chunks` when its shards concatenate to the unsplit run, else 1.
+    public func chunkCount(_ cell: BenchmarkCell) -> Int {
+        cell.algorithm.shardsConcatenate ? Swift.min(chunks, profile.samples) : 1
+    }
+
+    /// The folder of `cell`'s saved chunks.
+    public func chunkDirectory(_ cell: BenchmarkCell) -> String {
+        outputDirectory + "/chunks/" + Self.fileName(key(cell))
+    }
+
+    func chunkPath(_ cell: BenchmarkCell, index: Int, count: Int, ext: String) -> String {
+        chunkDirectory(cell) + "/chunk-\(index)-of-\(count).\(ext)"
+    }
+
+    /// The saved chunk `index` of `cell`, or nil when it is not (completely) there. A chunk file that does not
+    /// belong to this cell and chunk split is an error naming it.
+    public func savedChunk(_ cell: BenchmarkCell, index: Int) throws -> (chunk: BenchmarkChunk, points: Points)? {
+        let n = chunkCount(cell)
+        let meta = chunkPath(cell, index: index, count: n, ext: "json")
+        let data = chunkPath(cell, index: index, count: n, ext: "npy")
+        // The metadata is written after the samples, so a chunk is complete exactly when its metadata exists.
+        guard FileManager.default.fileExists(atPath: meta) else { return nil }
+        let chunk: BenchmarkChunk
+        do {
+            chunk = try JSONDecoder().decode(BenchmarkChunk.self, from: Data(AtomicFile.read(path: meta)))
+        } catch let e as IOError {
+            throw e
+        } catch {
+            throw IOError(path: meta, message: "is not a benchmark chunk record (\(error))")
+        }
+        let points = try NPY.readPoints(path: data)
+        let range = SamplingJob.shardIndices(samples: profile.samples, shard: (index, n))
+        guard chunk.key == key(cell), chunk.chunk == index, chunk.chunks == n, chunk.firstIndex == range.lowerBound,
+              chunk.samples == range.count, points.count == range.count
+        else {
+            throw IOError(path: meta, message: "does not describe chunk \(index) of \(n) of \(key(cell)) "
+                + "(samples \(range.lowerBound)..<\(range.upperBound)); remove the folder to rerun the cell")
+        }
+        return (chunk, points)
+    }
+
+    /// Runs chunk `index` of `cell` (of ``chunkCount(_:)``) and saves its samples and counts under
+    /// ``chunkDirectory(_:)``.
+    @discardableResult
+    public func runChunk(_ cell: BenchmarkCell, index: Int) throws -> BenchmarkChunk {
+        let n = chunkCount(cell)
+        let spec = try cell.target.makeSpec(dataDirectory: dataDirectory)
+        let sampler = try BenchmarkSamplers.make(cell.algorithm, grid: cell.grid, profile: profile, target: spec)
+        let job = try SamplingJob(target: spec, sampler: sampler, samples: profile.samples, seed: cell.seed,
+                                  threads: threads, shard: (index, n))
+        let date = ISO8601DateFormatter().string(from: Date())
+        let set = try sampler.sample(spec.target, indices: job.indices, seed: cell.seed, threads: threads, progress: nil)
+        let chunk = BenchmarkChunk(
+            key: key(cell), chunk: index, chunks: n, firstIndex: set.firstIndex, samples: set.points.count,
+            gradientEvaluations: set.gradientEvaluations, logDensityEvaluations: set.logDensityEvaluations,
+            wallSeconds: set.wallSeconds, statistics: set.statistics, date: date,
+            host: BenchmarkHost.description(threads: threads))
+        try FileManager.default.createDirectory(atPath: chunkDirectory(cell), withIntermediateDirectories: true)
+        try NPY.write(set.points, to: chunkPath(cell, index: index, count: n, ext: "npy"))
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        try AtomicFile.write(Array(try encoder.encode(chunk)), to: chunkPath(cell, index: index, count: n, ext: "json"))
+        return chunk
+    }
+
+    /// Runs every cell whose key is not yet in `runs.jsonl`; `log` receives one line per cell (and per chunk).
     @discardableResult
     public func run(log: (String) -> Void) throws -> [BenchmarkRecord] {
+        let began = wallClock()
+        func fits(_ seconds: Double) -> Bool { stopAfter.map { wallClock() - began + seconds <= $0 } ?? true }
         try FileManager.default.createDirectory(atPath: outputDirectory + "/samples", withIntermediateDirectories: true)
         var records = try existingRecords()
         let done = Set(records.map(\.key))
@@ -175,38 +262,97 @@ public struct BenchmarkRunner: Sendable {
         let todo = cells.filter { !done.contains(key($0)) }
         log("profile \(profile.name): \(cells.count) cells, \(cells.count - todo.count) already done, \(todo.count) to run")
         let date = ISO8601DateFormatter().string(from: Date())
-        for (n, cell) in todo.enumerated() {
+        cellLoop: for (n, cell) in todo.enumerated() {
+            guard fits(0) else {
+                log("stopping: --stop-after \(stopAfter!) s reached, \(todo.count - n) cell(s) left")
+                break
+            }
+            let tag = "[\(n + 1)/\(todo.count)] \(cell.key)"
             let spec = try cell.target.makeSpec(dataDirectory: dataDirectory)
             let sampler = try BenchmarkSamplers.make(cell.algorithm, grid: cell.grid, profile: profile, target: spec)
-            let job = try SamplingJob(target: spec, sampler: sampler, samples: profile.samples, seed: cell.seed, threads: threads)
-            let result: (samples: SampleSet, summary: RunSummary)
+            var set: SampleSet
+            var metrics: [String: Double]
+            var cellDate = date, host = BenchmarkHost.description(threads: threads)
             do {
-                result = try job.run()
+                let nChunks = chunkCount(cell)
+                if nChunks == 1 {
+                    let job = try SamplingJob(target: spec, sampler: sampler, samples: profile.samples, seed: cell.seed,
+                                              threads: threads)
+                    let result = try job.run()
+                    (set, metrics) = (result.samples, result.summary.metrics)
+                } else {
+                    var parts: [(chunk: BenchmarkChunk, points: Points)?] = try (0..<nChunks).map {
+                        try savedChunk(cell, index: $0)
+                    }
+                    let saved = parts.compactMap { $0 }.count
+                    if saved > 0 { log("\(tag): \(saved) of \(nChunks) chunks already done") }
+                    for k in 0..<nChunks where parts[k] == nil {
+                        let longest = parts.compactMap { $0?.chunk.wallSeconds }.max() ?? 0
+                        guard fits(longest) else {
+                            log("stopping: the next chunk (about \(Int(longest.rounded())) s) would end after "
+                                + "--stop-after \(stopAfter!) s; \(parts.filter { $0 == nil }.count) of \(nChunks) "
+                                + "chunks of \(cell.key) and \(todo.count - n - 1) further cell(s) left")
+                            break cellLoop
+                        }
+                        let chunk = try runChunk(cell, index: k)
+                        parts[k] = try savedChunk(cell, index: k)
+                        log("\(tag): chunk \(k + 1)/\(nChunks) done, \(String(format: "%.1f", chunk.wallSeconds)) s")
+                    }
+                    set = Self.concatenate(parts.map { $0! })
+                    metrics = ReferenceMetrics.evaluate(set, target: spec, seed: cell.seed)
+                    cellDate = parts.map { $0!.chunk.date }.min()!
+                    host = Array(Set(parts.map { $0!.chunk.host })).sorted().joined(separator: "; ")
+                }
             } catch {
-                log("[\(n + 1)/\(todo.count)] \(cell.key): failed: \(error)")
+                log("\(tag): failed: \(error)")
                 continue
             }
             var samplesFile: String?
             if spec.dimension == 2 {
-                let name = "samples/" + key(cell).map { $0.isLetter || $0.isNumber || $0 == "." || $0 == "-" ? $0 : "_" } + ".npy"
-                try NPY.write(result.samples.points, to: outputDirectory + "/" + name)
+                let name = "samples/" + Self.fileName(key(cell)) + ".npy"
+                try NPY.write(set.points, to: outputDirectory + "/" + name)
                 samplesFile = name
             }
-            let s = result.summary
             let record = BenchmarkRecord(
                 key: key(cell), profile: profile.name, target: cell.target.id, group: cell.target.group,
-                algorithm: cell.algorithm.rawValue, grid: cell.grid, seed: cell.seed, samples: s.samples,
-                dimension: s.dimension, parameters: s.parameters, metrics: s.metrics, statistics: s.statistics,
-                gradientEvaluations: s.gradientEvaluations, logDensityEvaluations: s.logDensityEvaluations,
-                wallSeconds: s.wallSeconds, date: date, samplesFile: samplesFile,
-                host: BenchmarkHost.description(threads: threads))
+                algorithm: cell.algorithm.rawValue, grid: cell.grid, seed: cell.seed, samples: set.points.count,
+                dimension: spec.dimension, parameters: sampler.parameters, metrics: metrics, statistics: set.statistics,
+                gradientEvaluations: set.gradientEvaluations, logDensityEvaluations: set.logDensityEvaluations,
+                wallSeconds: set.wallSeconds, date: cellDate, samplesFile: samplesFile, host: host,
+                chunks: chunkCount(cell) > 1 ? chunkCount(cell) : nil)
             try append(record)
             records.append(record)
+            if chunkCount(cell) > 1 {
+                // The record now holds the cell; its chunks, and the chunks/ folder once empty, go.
+                try? FileManager.default.removeItem(atPath: chunkDirectory(cell))
+                let folder = outputDirectory + "/chunks"
+                if (try? FileManager.default.contentsOfDirectory(atPath: folder))?.isEmpty == true {
+                    try? FileManager.default.removeItem(atPath: folder)
+                }
+            }
             let (metric, _) = cell.target.headlineMetric
-            log("[\(n + 1)/\(todo.count)] \(cell.key): \(metric) = \(record.metrics[metric].map { String($0) } ?? "n/a"), "
-                + "\(s.gradientEvaluations / Swift.max(1, s.samples)) grad/sample, \(String(format: "%.1f", s.wallSeconds)) s")
+            log("\(tag): \(metric) = \(record.metrics[metric].map { String($0) } ?? "n/a"), "
+                + "\(set.gradientEvaluations / Swift.max(1, set.points.count)) grad/sample, "
+                + "\(String(format: "%.1f", set.wallSeconds)) s")
         }
         return records.filter { r in cells.contains { key($0) == r.key } }
+    }
+
+    /// The chunks of one cell, in order, as one sample set: points concatenated, evaluations and wall seconds
+    /// summed, each `mean_…` statistic averaged with the chunks' sample counts as weights, any other summed.
+    static func concatenate(_ parts: [(chunk: BenchmarkChunk, points: Points)]) -> SampleSet {
+        var points = parts[0].points
+        for p in parts.dropFirst() { points.append(contentsOf: p.points) }
+        var statistics: [String: Double] = [:]
+        for key in Set(parts.flatMap { $0.chunk.statistics.keys }) {
+            let values = parts.map { (Double($0.chunk.samples), $0.chunk.statistics[key] ?? 0) }
+            let sum = values.reduce(0) { $0 + ($1.1 * (key.hasPrefix("mean_") ? $1.0 : 1)) }
+            statistics[key] = key.hasPrefix("mean_") ? sum / Double(points.count) : sum
+        }
+        return SampleSet(
+            points: points, firstIndex: 0, gradientEvaluations: parts.reduce(0) { $0 + $1.chunk.gradientEvaluations },
+            logDensityEvaluations: parts.reduce(0) { $0 + $1.chunk.logDensityEvaluations },
+            wallSeconds: parts.reduce(0) { $0 + $1.chunk.wallSeconds }, statistics: statistics)
     }
 
     /// Appends one record as a JSON line and flushes it to disk.

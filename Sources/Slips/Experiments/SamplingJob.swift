@@ -30,9 +30,11 @@ public struct SamplingJob: Sendable {
     }
 
     /// Global sample indices of this shard: `[k·N/n, (k+1)·N/n)`.
-    public var indices: Range<Int> {
-        let lo = shard.index * samples / shard.count, hi = (shard.index + 1) * samples / shard.count
-        return lo..<hi
+    public var indices: Range<Int> { Self.shardIndices(samples: samples, shard: shard) }
+
+    /// Global sample indices of shard `k` of `n` of a run of `samples` samples: `[k·N/n, (k+1)·N/n)`.
+    public static func shardIndices(samples: Int, shard: (index: Int, count: Int)) -> Range<Int> {
+        (shard.index * samples / shard.count)..<((shard.index + 1) * samples / shard.count)
     }
 
     /// Gradient evaluations this shard will make.
