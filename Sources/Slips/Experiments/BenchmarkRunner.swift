@@ -233,10 +233,9 @@ public struct BenchmarkRunner: Sendable {
         let n = chunkCount(cell)
         let spec = try cell.target.makeSpec(dataDirectory: dataDirectory)
         let sampler = try BenchmarkSamplers.make(cell.algorithm, grid: cell.grid, profile: profile, target: spec)
-        let job = try SamplingJob(target: spec, sampler: sampler, samples: profile.samples, seed: cell.seed,
-                                  threads: threads, shard: (index, n))
+        let indices = SamplingJob.shardIndices(samples: profile.samples, shard: (index, n))
         let date = ISO8601DateFormatter().string(from: Date())
-        let set = try sampler.sample(spec.target, indices: job.indices, seed: cell.seed, threads: threads, progress: nil)
+        let set = try sampler.sample(spec.target, indices: indices, seed: cell.seed, threads: threads, progress: nil)
         let chunk = BenchmarkChunk(
             key: key(cell), chunk: index, chunks: n, firstIndex: set.firstIndex, samples: set.points.count,
             gradientEvaluations: set.gradientEvaluations, logDensityEvaluations: set.logDensityEvaluations,
@@ -244,9 +243,8 @@ public struct BenchmarkRunner: Sendable {
             host: BenchmarkHost.description(threads: threads))
         try FileManager.default.createDirectory(atPath: chunkDirectory(cell), withIntermediateDirectories: true)
         try NPY.write(set.points, to: chunkPath(cell, index: index, count: n, ext: "npy"))
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        try AtomicFile.write(Array(try encoder.encode(chunk)), to: chunkPath(cell, index: index, count: n, ext: "json"))
+        try AtomicFile.write(Array(try Self.sortedKeysEncoder().encode(chunk)),
+                             to: chunkPath(cell, index: index, count: n, ext: "json"))
         return chunk
     }
 
@@ -295,6 +293,7 @@ public struct BenchmarkRunner: Sendable {
                             break cellLoop
                         }
                         let chunk = try runChunk(cell, index: k)
+                        // Read back, so that a record is always built from the saved chunks, resumed or not.
                         parts[k] = try savedChunk(cell, index: k)
                         log("\(tag): chunk \(k + 1)/\(nChunks) done, \(String(format: "%.1f", chunk.wallSeconds)) s")
                     }
@@ -345,9 +344,9 @@ public struct BenchmarkRunner: Sendable {
         for p in parts.dropFirst() { points.append(contentsOf: p.points) }
         var statistics: [String: Double] = [:]
         for key in Set(parts.flatMap { $0.chunk.statistics.keys }) {
-            let values = parts.map { (Double($0.chunk.samples), $0.chunk.statistics[key] ?? 0) }
-            let sum = values.reduce(0) { $0 + ($1.1 * (key.hasPrefix("mean_") ? $1.0 : 1)) }
-            statistics[key] = key.hasPrefix("mean_") ? sum / Double(points.count) : sum
+            let mean = key.hasPrefix("mean_")
+            let total = parts.reduce(0.0) { $0 + ($1.chunk.statistics[key] ?? 0) * (mean ? Double($1.chunk.samples) : 1) }
+            statistics[key] = mean ? total / Double(points.count) : total
         }
         return SampleSet(
             points: points, firstIndex: 0, gradientEvaluations: parts.reduce(0) { $0 + $1.chunk.gradientEvaluations },
@@ -355,11 +354,16 @@ public struct BenchmarkRunner: Sendable {
             wallSeconds: parts.reduce(0) { $0 + $1.chunk.wallSeconds }, statistics: statistics)
     }
 
-    /// Appends one record as a JSON line and flushes it to disk.
-    func append(_ record: BenchmarkRecord) throws {
+    /// The JSON encoder of records and chunks: sorted keys, so that files diff line by line.
+    static func sortedKeysEncoder() -> JSONEncoder {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        var line = try encoder.encode(record)
+        return encoder
+    }
+
+    /// Appends one record as a JSON line and flushes it to disk.
+    func append(_ record: BenchmarkRecord) throws {
+        var line = try Self.sortedKeysEncoder().encode(record)
         line.append(UInt8(ascii: "\n"))
         if !FileManager.default.fileExists(atPath: runsPath) {
             _ = FileManager.default.createFile(atPath: runsPath, contents: nil)
