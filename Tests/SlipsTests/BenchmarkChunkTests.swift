@@ -78,6 +78,24 @@ import Testing
         expectSameRun(reference[0], records[0])
     }
 
+    @Test func aChunkWhoseSamplesAreGoneIsRerun() throws {
+        let dir = try tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var p = profile()
+        p.algorithms = [.slipsGeometric11]
+        let runner = BenchmarkRunner(profile: p, outputDirectory: dir, threads: 1, chunks: 3)
+        let cell = p.cells[0]
+        for k in 0..<3 { try runner.runChunk(cell, index: k) }
+        // Chunk 1's metadata is there but its samples are not, as in a clone that ignored `*.npy`.
+        try FileManager.default.removeItem(atPath: runner.chunkDirectory(cell) + "/chunk-1-of-3.npy")
+        #expect(try runner.savedChunk(cell, index: 1) == nil)
+        var log: [String] = []
+        let records = try runner.run { log.append($0) }
+        #expect(log.contains { $0.contains("2 of 3 chunks already done") }, "\(log)")
+        #expect(log.filter { $0.contains(": chunk ") }.map { $0.contains("chunk 2/3") } == [true], "\(log)")
+        #expect(records.count == 1 && records[0].samples == 10)
+    }
+
     @Test func stopAfterStartsNothingPastTheDeadline() throws {
         let dir = try tempDir()
         defer { try? FileManager.default.removeItem(atPath: dir) }

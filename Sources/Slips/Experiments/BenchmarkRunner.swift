@@ -199,14 +199,17 @@ public struct BenchmarkRunner: Sendable {
         chunkDirectory(cell) + "/chunk-\(index)-of-\(count).\(ext)"
     }
 
-    /// The saved chunk `index` of `cell`, or nil when it is not (completely) there. A chunk file that does not
-    /// belong to this cell and chunk split is an error naming it.
+    /// The saved chunk `index` of `cell`, or nil when it is not (completely) there: no metadata, or metadata whose
+    /// samples file is gone (as in a checkout that did not carry the `.npy`), which is then rerun. A chunk file that
+    /// does not belong to this cell and chunk split is an error naming it.
     public func savedChunk(_ cell: BenchmarkCell, index: Int) throws -> (chunk: BenchmarkChunk, points: Points)? {
         let n = chunkCount(cell)
         let meta = chunkPath(cell, index: index, count: n, ext: "json")
         let data = chunkPath(cell, index: index, count: n, ext: "npy")
         // The metadata is written after the samples, so a chunk is complete exactly when its metadata exists.
-        guard FileManager.default.fileExists(atPath: meta) else { return nil }
+        guard FileManager.default.fileExists(atPath: meta), FileManager.default.fileExists(atPath: data) else {
+            return nil
+        }
         let chunk: BenchmarkChunk
         do {
             chunk = try JSONDecoder().decode(BenchmarkChunk.self, from: Data(AtomicFile.read(path: meta)))
