@@ -8,7 +8,9 @@ struct BenchCommand: ParsableCommand {
         abstract: "Run the SLIPS benchmark: targets × samplers × hyper-parameter grids × seeds (resumable).",
         discussion: """
             Writes runs.jsonl (one record per run; a rerun skips finished cells), table.md (best grid point per \
-            method, mean ± std over seeds, cost) and SVG figures (PNG too when rsvg-convert is installed).
+            method, mean ± std over seeds, cost) and SVG figures (PNG too when rsvg-convert is installed). The table and \
+            figures always cover every run of the folder for the profile: --targets, --algorithms, --seeds and \
+            --best-from choose what to run, not what to report.
 
             Examples:
               slips bench --profile quick --output results/quick
@@ -48,7 +50,7 @@ struct BenchCommand: ParsableCommand {
         "Start no cell or chunk after this many seconds, nor a chunk expected to end after it (by the longest chunk of its cell so far); rerun to go on.",
         valueName: "seconds"))
     var stopAfter: Double?
-    @Flag(name: .customLong("report-only"), help: "Only rebuild table.md and the figures from runs.jsonl.")
+    @Flag(name: .customLong("report-only"), help: "Run nothing; only rebuild table.md and the figures from runs.jsonl.")
     var reportOnly = false
     @Option(name: .customLong("fill-from"), help: ArgumentHelp(
         "In table.md, fill each target and method without a run here from the best grid point of this runs.jsonl at its largest N, marked with that N (repeatable).",
@@ -98,34 +100,56 @@ struct BenchCommand: ParsableCommand {
         let fill = try fillFrom.flatMap { try fillRecords(p, path: $0) }  // read before any run: a bad path fails first
         let runner = BenchmarkRunner(profile: p, outputDirectory: output, threads: threads ?? ParallelBlocks.availableThreads,
                                      dataDirectory: dataDir, chunks: chunks, stopAfter: stopAfter)
+        let full = try reportProfile(p)
         let records = try cliErrors {
             try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
             try AtomicFile.checkWritable(path: output + "/table.md")
-            if reportOnly {
-                // Without --samples the report covers every N in the folder (reduced-N grids of several sizes).
-                let existing = try runner.existingRecords()
-                var keys = Set<String>()
-                for n in samples.map({ [$0] }) ?? Array(Set(existing.map(\.samples))) {
-                    var q = p
-                    q.samples = n
-                    let r = BenchmarkRunner(profile: q, outputDirectory: output, threads: 1, dataDirectory: dataDir)
-                    keys.formUnion(q.cells.map { r.key($0) })
+            if !reportOnly {
+                _ = try runner.run { line in
+                    FileHandle.standardOutput.write(Data((line + "\n").utf8))
                 }
-                return existing.filter { keys.contains($0.key) }
             }
-            return try runner.run { line in
-                FileHandle.standardOutput.write(Data((line + "\n").utf8))
-            }
+            return try folderRecords(runner, reportProfile: full, runProfile: p)
         }
         let command = "slips " + CommandLine.arguments.dropFirst().joined(separator: " ")
         try cliErrors {
-            let table = BenchmarkReport.markdown(records, profile: p, command: command,
+            let table = BenchmarkReport.markdown(records, profile: full, command: command,
                                                  wallSeconds: reportOnly ? nil : Date().timeIntervalSince(start),
                                                  fill: fill, fillSources: fillFrom)
             try AtomicFile.write(text: table, to: output + "/table.md")
-            let figures = try BenchmarkReport.figures(records, profile: p, directory: output, dataDirectory: dataDir)
+            let figures = try BenchmarkReport.figures(records, profile: full, directory: output, dataDirectory: dataDir)
             print("wrote \(output)/table.md" + (figures.isEmpty ? "" : " and \(figures.count) figure(s)"))
         }
+    }
+
+    /// The profile table.md covers: the named profile at this invocation's K and budget mode, with every target,
+    /// algorithm and grid point of it (plus any target or algorithm named beyond it), so that a run restricted by
+    /// --targets, --algorithms, --seeds or --best-from, or one stopped by --stop-after, leaves the folder's table whole.
+    func reportProfile(_ p: BenchmarkProfile) throws -> BenchmarkProfile {
+        var full = try cliErrors { try BenchmarkProfile.named(profile) }
+        full.gridPoints = p.gridPoints
+        full.equalBudget = p.equalBudget
+        full.targets += p.targets.filter { t in !full.targets.contains { $0.id == t.id } }
+        full.algorithms += p.algorithms.filter { !full.algorithms.contains($0) }
+        full.seeds += p.seeds.filter { !full.seeds.contains($0) }
+        return full
+    }
+
+    /// Every record of the folder's runs.jsonl that belongs to a cell of `reportProfile` or `runProfile`, at --samples
+    /// when given, else at every N in the folder (reduced-N grids of several sizes).
+    func folderRecords(_ runner: BenchmarkRunner, reportProfile: BenchmarkProfile, runProfile: BenchmarkProfile) throws
+        -> [BenchmarkRecord]
+    {
+        let existing = try runner.existingRecords()
+        var keys = Set<String>()
+        for n in samples.map({ [$0] }) ?? Array(Set(existing.map(\.samples))) {
+            for var q in [reportProfile, runProfile] {
+                q.samples = n
+                let r = BenchmarkRunner(profile: q, outputDirectory: output, threads: 1, dataDirectory: dataDir)
+                keys.formUnion(q.cells.map { r.key($0) })
+            }
+        }
+        return existing.filter { keys.contains($0.key) }
     }
 
     /// The records of another folder's runs.jsonl at this profile's K, S and budget mode (any N), for --fill-from.

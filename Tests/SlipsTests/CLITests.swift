@@ -117,6 +117,26 @@ import Testing
         #expect(table.contains("| two_modes_dim_8 | mode_weight_error ↓ | 4, 8 |"), "\(table)")
     }
 
+    @Test func aRestrictedOrStoppedRunLeavesTheFolderTableWhole() throws {
+        // Two runs into one folder, each restricted to one method: the table after the second still has the first's
+        // column, and so does the table after a run that --stop-after 0 stops before it starts anything.
+        let dir = try tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let common = ["bench", "--profile", "quick", "--targets", "two_modes_dim_8", "--steps", "8", "--samples", "4",
+                      "--seeds", "0", "--output", dir.path]
+        let header = "| target | metric | N | slips_geometric_1_1 | ais |"
+        for algorithm in ["ais", "slips_geometric_1_1"] {
+            let r = try slips(common + ["--algorithms", algorithm])
+            #expect(r.status == 0, "\(r.stderr)")
+        }
+        let table = try String(contentsOf: dir.appendingPathComponent("table.md"), encoding: .utf8)
+        #expect(table.contains(header), "\(table)")
+        let stopped = try slips(common + ["--algorithms", "rdmc", "--stop-after", "0"])
+        #expect(stopped.status == 0, "\(stopped.stderr)")
+        let after = try String(contentsOf: dir.appendingPathComponent("table.md"), encoding: .utf8)
+        #expect(after.contains(header) && after.contains("| two_modes_dim_8 | mode_weight_error ↓ | 4 |"), "\(after)")
+    }
+
     @Test(arguments: [["--chunks", "0"], ["--stop-after", "-1"], ["--stop-after", "nan"]])
     func benchRejectsBadChunkOptions(args: [String]) throws {
         let dir = try tempDir()
