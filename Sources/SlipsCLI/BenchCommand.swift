@@ -131,7 +131,6 @@ struct BenchCommand: ParsableCommand {
         full.equalBudget = p.equalBudget
         full.targets += p.targets.filter { t in !full.targets.contains { $0.id == t.id } }
         full.algorithms += p.algorithms.filter { !full.algorithms.contains($0) }
-        full.seeds += p.seeds.filter { !full.seeds.contains($0) }
         return full
     }
 
@@ -143,10 +142,9 @@ struct BenchCommand: ParsableCommand {
         let existing = try runner.existingRecords()
         var keys = Set<String>()
         for n in samples.map({ [$0] }) ?? Array(Set(existing.map(\.samples))) {
-            for var q in [reportProfile, runProfile] {
-                q.samples = n
-                let r = BenchmarkRunner(profile: q, outputDirectory: output, threads: 1, dataDirectory: dataDir)
-                keys.formUnion(q.cells.map { r.key($0) })
+            for q in [reportProfile, runProfile] {
+                let prefix = BenchmarkRunner.keyPrefix(q, samples: n)
+                keys.formUnion(q.cells.map { prefix + $0.key })
             }
         }
         return existing.filter { keys.contains($0.key) }

@@ -206,7 +206,8 @@ public struct BenchmarkRunner: Sendable {
         let n = chunkCount(cell)
         let meta = chunkPath(cell, index: index, count: n, ext: "json")
         let data = chunkPath(cell, index: index, count: n, ext: "npy")
-        // The metadata is written after the samples, so a chunk is complete exactly when its metadata exists.
+        // The metadata is written after the samples, so a chunk is complete when its metadata exists, unless a
+        // checkout carried the metadata without the samples.
         guard FileManager.default.fileExists(atPath: meta), FileManager.default.fileExists(atPath: data) else {
             return nil
         }
