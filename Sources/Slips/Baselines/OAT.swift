@@ -141,7 +141,7 @@ public struct OATSampler: Sampler {
     func runBlock<T: LogDensity>(
         _ target: T, samples: Range<Int>, seed: UInt64, output: UnsafeMutablePointer<Double>,
         progress: ProgressCounter? = nil
-    ) -> BlockStatistics {
+    ) -> WorkCounts {
         let c = configuration
         let d = target.dimension, b = samples.count, P = c.proposalPairs, M = c.levels, L = c.langevinSteps
         let sigma = c.sigma, sigma2 = sigma * sigma
@@ -149,7 +149,7 @@ public struct OATSampler: Sampler {
         let kick = u * delta / 2, velocityNoise = (u * (1 - zeta * zeta)).squareRoot()
         var paths = samples.map { RandomStream.make(seed: seed, index: $0, purpose: .baselineParticles) }
         var proposalSources = samples.map { RandomStream.make(seed: seed, index: $0, purpose: .importanceProposals) }
-        var stats = BlockStatistics()
+        var stats = WorkCounts()
         let count = b * d
         // Block buffers, allocated once.
         let y = UnsafeMutablePointer<Double>.allocate(capacity: count)

@@ -147,7 +147,7 @@ public struct RDMCSampler: Sampler {
     /// The whole algorithm for the samples with global indices `samples`, writing `samples.count × d` values.
     func runBlock<T: LogDensity>(
         _ target: T, samples: Range<Int>, seed: UInt64, output: UnsafeMutablePointer<Double>, progress: ProgressCounter?
-    ) -> BlockStatistics {
+    ) -> WorkCounts {
         let c = configuration
         let d = target.dimension, b = samples.count, C = c.chains, nc = b * C, P = c.proposals
         let S = c.mcmcSteps, keep = c.resolvedKeep, keepFrom = S - keep, T = c.horizon
@@ -162,7 +162,7 @@ public struct RDMCSampler: Sampler {
                             stepSize: c.resolvedInitialStepSize)
         var adaptation = c.adaptation
         let kernel = MALAKernel()
-        var stats = BlockStatistics()
+        var stats = WorkCounts()
         var y = [Double](repeating: 0, count: b * d)
         var score = [Double](repeating: 0, count: b * d)
         var proposals = [Double](repeating: 0, count: b * P * d)

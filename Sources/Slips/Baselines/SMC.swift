@@ -303,7 +303,7 @@ struct AnnealingEngine: Sendable {
             }
             return Chains(positions: positions, dimension: d, generators: generators, stepSize: initialStepSize)
         }
-        var blockStats = [BlockStatistics](repeating: BlockStatistics(), count: blockCount)
+        var blockStats = [WorkCounts](repeating: WorkCounts(), count: blockCount)
         // Per-particle log π (two evaluations, as upstream), log N(x; 0, σ²I), accumulated log-weights.
         var logTargetA = [Double](repeating: 0, count: n)
         var logTargetB = [Double](repeating: 0, count: n)
@@ -422,7 +422,7 @@ struct AnnealingEngine: Sendable {
             blockStats[b].stepSizeSum = blocks[b].stepSizes.reduce(0, +)
             blockStats[b].stepSizeCount = Double(blocks[b].count)
         }
-        let total = blockStats.reduce(into: BlockStatistics()) { $0.merge($1) }
+        let total = blockStats.reduce(into: WorkCounts()) { $0.merge($1) }
         try checkFinite(output, firstIndex: indices.lowerBound, sampler: resampling == nil ? "AIS" : "SMC")
         // Normalised weights (uniform after a resampling step: returned as nil for SMC).
         let lse = logWeights.logSumExp()

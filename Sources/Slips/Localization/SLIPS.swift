@@ -117,179 +117,33 @@ public struct SLIPSSampler: Sampler {
         return logSNRTimeGrid(schedule: c.schedule, start: c.epsilon, end: c.endTime, points: c.gridPoints)
     }
 
+    /// Runs ``StochasticLocalizationSampler`` with ``SLIPSConfiguration/observationProcess`` and
+    /// ``SLIPSConfiguration/denoiser``. Statistics: `mean_acceptance`, `mean_final_step_size`.
     public func sample<T: LogDensity>(
         _ target: T, indices: Range<Int>, seed: UInt64, threads: Int, progress: ProgressCounter?
     ) throws -> SampleSet {
         let c = configuration
-        let d = target.dimension
-        try c.validate(dimension: d)
-        let start = wallClock()
-        let grid = timeGrid
-        let alphas = grid.map { c.schedule.alpha($0) }
-        let n = indices.count
-        var out = Points(count: n, dimension: d)
-        let blockSize = c.blockSize ?? Swift.max(1, Swift.min(256, 2048 / (c.chains * d)))
-        let total = runSampleBlocks(count: n, dimension: d, blockSize: blockSize, threads: threads, output: &out) {
-            local, o in
-            let global = (indices.lowerBound + local.lowerBound)..<(indices.lowerBound + local.upperBound)
-            return runBlock(target, samples: global, seed: seed, grid: grid, alphas: alphas, output: o, progress: progress)
-        }
-        if let i = total.firstNonFinite {
-            throw SamplerError(
-                "the target returned a non-finite log-density (NaN or infinity) where the denoiser chains of sample \(i) ended")
-        }
-        try checkFinite(out, firstIndex: indices.lowerBound, sampler: "SLIPS")
-        return SampleSet(
-            points: out, firstIndex: indices.lowerBound, gradientEvaluations: total.gradientEvaluations,
-            wallSeconds: wallClock() - start,
-            statistics: [
-                "mean_acceptance": total.meanAcceptance,
-                "mean_final_step_size": total.meanStepSize,
-            ])
-    }
-
-    /// Runs the whole algorithm for the samples with global indices `samples`, writing `samples.count × d`
-    /// values to `output`.
-    func runBlock<T: LogDensity>(
-        _ target: T, samples: Range<Int>, seed: UInt64, grid: [Double], alphas: [Double],
-        output: UnsafeMutablePointer<Double>, progress: ProgressCounter?
-    ) -> BlockStatistics {
-        let c = configuration
-        let d = target.dimension, b = samples.count, chainsPerSample = c.chains, nc = b * chainsPerSample
-        let sigma = c.sigma, sigma2 = c.sigma * c.sigma
-        var ySources = samples.map { RandomStream.make(seed: seed, index: $0, purpose: .localization) }
-        var chainGenerators: [Xoshiro256] = []
-        chainGenerators.reserveCapacity(nc)
-        for s in samples {
-            for k in 0..<chainsPerSample {
-                chainGenerators.append(RandomStream.make(seed: seed, index: s * chainsPerSample + k, purpose: .denoiserChains))
-            }
-        }
-        var chains = Chains(positions: [Double](repeating: 0, count: nc * d), dimension: d,
-                            generators: chainGenerators, stepSize: c.initialStepSize)
-        var adaptation = c.adaptation
-        let kernel = MALAKernel()
-        var y = [Double](repeating: 0, count: b * d)
-        var u = [Double](repeating: 0, count: b * d)
-        var stats = BlockStatistics()
-        var first = true
-        let keepFrom = c.mcmcSteps - c.keep
-        let scale = 1 / Double(chainsPerSample * c.keep)
-
-        /// û = MCMC estimate of E[X | Y_t = y] for every sample of the block (spec/slips.md §1.6).
-        func denoise(t: Double, alpha a: Double) {
-            let before = chains.gradientEvaluations
-            y.withUnsafeBufferPointer { yb in
-                let posterior = LocalizationPosterior(
-                    base: target, observations: yb.baseAddress!, chainsPerObservation: chainsPerSample,
-                    alpha: a, precision: 1 / (sigma2 * t))
-                if first {
-                    first = false
-                    let inv = 1 / a
-                    for r in 0..<nc {
-                        let row = r / chainsPerSample
-                        for j in 0..<d { chains.positions[r * d + j] = yb[row * d + j] * inv }
-                    }
-                    chains.evaluate(posterior)
-                    runChains(&chains, kernel: kernel, target: posterior, steps: c.warmupFactor * c.mcmcSteps,
-                              adaptation: &adaptation)
-                }
-                chains.evaluate(posterior)
-                for i in 0..<(b * d) { u[i] = 0 }
-                u.withUnsafeMutableBufferPointer { ub in
-                    let ub = ub.baseAddress!
-                    runChains(&chains, kernel: kernel, target: posterior, steps: c.mcmcSteps, adaptation: &adaptation) {
-                        ch, step in
-                        stats.acceptanceSum += ch.acceptanceProbabilities.reduce(0, +)
-                        stats.acceptanceCount += Double(nc)
-                        guard step > keepFrom else { return }
-                        ch.positions.withUnsafeBufferPointer { x in
-                            for r in 0..<nc {
-                                let dst = ub + (r / chainsPerSample) * d, src = x.baseAddress! + r * d
-                                for j in 0..<d { dst[j] += src[j] }
-                            }
-                        }
-                    }
-                    for i in 0..<(b * d) { ub[i] *= scale }
-                }
-            }
-            progress?.add(chains.gradientEvaluations - before)
-        }
-
-        // Initialisation (Algorithm 2, Langevin-within-Langevin; spec/slips.md §1.5).
-        let t0 = grid[0], a0 = alphas[0]
-        let noise0 = sigma * t0.squareRoot()
-        for s in 0..<b {
-            for j in 0..<d {
-                y[s * d + j] = a0 * (c.initialMean?[j] ?? 0) + noise0 * ySources[s].nextNormal()
-            }
-        }
-        for _ in 0..<c.initSteps {
-            denoise(t: t0, alpha: a0)
-            for s in 0..<b {
-                for j in 0..<d {
-                    let i = s * d + j
-                    y[i] = 0.5 * y[i] + 0.5 * a0 * u[i] + noise0 * ySources[s].nextNormal()
-                }
-            }
-        }
-        // Discretised SL dynamics, exponential integrator (spec/slips.md §1.4).
-        for k in 0..<(grid.count - 1) {
-            denoise(t: grid[k], alpha: alphas[k])
-            let da = alphas[k + 1] - alphas[k]
-            let noise = sigma * (grid[k + 1] - grid[k]).squareRoot()
-            for s in 0..<b {
-                for j in 0..<d {
-                    let i = s * d + j
-                    y[i] += da * u[i] + noise * ySources[s].nextNormal()
-                }
-            }
-        }
-        // Output: the posterior-mean estimate at t_end (spec/slips.md §1.7).
-        denoise(t: grid[grid.count - 1], alpha: alphas[alphas.count - 1])
-        for i in 0..<(b * d) { output[i] = u[i] }
-        stats.gradientEvaluations = chains.gradientEvaluations
-        if let r = chains.logDensities.firstIndex(where: { !$0.isFinite }) {
-            stats.firstNonFinite = samples.lowerBound + r / chainsPerSample
-        }
-        stats.stepSizeSum = chains.stepSizes.reduce(0, +)
-        stats.stepSizeCount = Double(nc)
-        return stats
+        try c.validate(dimension: target.dimension)
+        return try StochasticLocalizationSampler(
+            process: c.observationProcess, denoiser: c.denoiser, name: name, blockSize: c.blockSize
+        ).sample(target, indices: indices, seed: seed, threads: threads, progress: progress)
     }
 }
 
-/// The SLIPS posterior `q_t(x | y) ∝ π(x) exp(-‖y - α x‖² / (2σ²t))` for a batch of chains, chain `r` conditioned on
-/// observation row `r / chainsPerObservation` (spec/slips.md §1.1, §7 item 4):
-/// `∇ log q = ∇ log π(x) - α (α x - y) / (σ² t)`.
-struct LocalizationPosterior<Base: LogDensity>: LogDensity, @unchecked Sendable {
-    let base: Base
-    let observations: UnsafePointer<Double>
-    let chainsPerObservation: Int
-    let alpha: Double
-    /// 1 / (σ² t).
-    let precision: Double
+extension SLIPSConfiguration {
+    /// The Gaussian process `α(t) X + σ W_t` on the log-SNR grid, with L Langevin-within-Langevin refinements
+    /// (spec/slips.md §1.3–§1.5).
+    public var observationProcess: GaussianObservationProcess {
+        GaussianObservationProcess(
+            schedule: schedule, sigma: sigma,
+            times: logSNRTimeGrid(schedule: schedule, start: epsilon, end: endTime, points: gridPoints),
+            refinementSteps: initSteps, initialMean: initialMean, gridName: "log-snr")
+    }
 
-    var dimension: Int { base.dimension }
-
-    @inline(__always)
-    func evaluate(
-        _ points: UnsafePointer<Double>, count: Int,
-        logDensity: UnsafeMutablePointer<Double>, gradient: UnsafeMutablePointer<Double>
-    ) {
-        base.evaluate(points, count: count, logDensity: logDensity, gradient: gradient)
-        let d = dimension, a = alpha, p = precision, ap = alpha * precision
-        for r in 0..<count {
-            let x = points + r * d, g = gradient + r * d
-            let y = observations + (r / chainsPerObservation) * d
-            // A strict sum (one rounding per product and per addition, in order): the relaxed form compiled to
-            // two out-of-line calls per coordinate here, and this is the same arithmetic without them.
-            var q = 0.0
-            for j in 0..<d {
-                let diff = a * x[j] - y[j]
-                q += diff * diff
-                g[j] -= ap * diff
-            }
-            logDensity[r] -= 0.5 * p * q
-        }
+    /// The MALA denoiser of spec/slips.md §1.6: C chains, S steps, the last `keep` averaged, warm starts after a
+    /// one-off warm-up of `warmupFactor · S` steps.
+    public var denoiser: MCMCDenoiser {
+        MCMCDenoiser(chains: chains, steps: mcmcSteps, keep: keep, initialStepSize: initialStepSize,
+                     adaptation: adaptation, start: .warm(warmupFactor: warmupFactor))
     }
 }

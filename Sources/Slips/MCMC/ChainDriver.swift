@@ -32,51 +32,25 @@ public final class ProgressCounter: Sendable {
     public var completed: Int { done.load(ordering: .relaxed) }
 }
 
-/// Splits `count` independent work items into fixed blocks and runs them on `threads` worker threads
-/// (DESIGN.md §3): each worker takes the next unclaimed block, so the partition never depends on the thread
-/// count, and every item's randomness comes from its own stream.
-public enum ParallelBlocks {
-    /// Calls `body(range)` once for each block `[k·blockSize, min((k+1)·blockSize, count))`, on up to `threads`
-    /// threads. `body` must write only to its own block's output.
-    public static func run(count: Int, blockSize: Int, threads: Int, _ body: @Sendable (Range<Int>) -> Void) {
-        guard count > 0 else { return }
-        let bs = Swift.max(1, blockSize)
-        let blocks = (count + bs - 1) / bs
-        let workers = Swift.max(1, Swift.min(threads, blocks))
-        if workers == 1 {
-            for b in 0..<blocks { body((b * bs)..<Swift.min(count, (b + 1) * bs)) }
-            return
-        }
-        let next = Atomic<Int>(0)
-        withoutActuallyEscaping(body) { body in
-            let box = UncheckedSendable(body)
-            DispatchQueue.concurrentPerform(iterations: workers) { _ in
-                while true {
-                    let b = next.wrappingAdd(1, ordering: .relaxed).oldValue
-                    if b >= blocks { break }
-                    box.value((b * bs)..<Swift.min(count, (b + 1) * bs))
-                }
-            }
-        }
-    }
-
-    /// Number of hardware threads available.
-    public static var availableThreads: Int { ProcessInfoCores.count }
-}
-
-/// Per-block statistics of a sampler run, merged in block order so that sums never depend on the thread count.
-struct BlockStatistics {
-    var gradientEvaluations = 0
-    var logDensityEvaluations = 0
-    var acceptanceSum = 0.0
-    var acceptanceCount = 0.0
-    var stepSizeSum = 0.0
-    var stepSizeCount = 0.0
-    var divergences = 0.0
+/// Work counts and running statistics of a sampler run (DESIGN.md §2, "Drivers"): evaluations, acceptance,
+/// step sizes, divergences. The one statistics type of every sampler and denoiser; per-block values are merged in
+/// block order so that sums never depend on the thread count.
+public struct WorkCounts: Sendable, Equatable {
+    /// Target `(log π, ∇ log π)` evaluations.
+    public var gradientEvaluations = 0
+    /// Target log-density-only evaluations.
+    public var logDensityEvaluations = 0
+    public var acceptanceSum = 0.0
+    public var acceptanceCount = 0.0
+    public var stepSizeSum = 0.0
+    public var stepSizeCount = 0.0
+    public var divergences = 0.0
     /// Global index of the first sample whose chains ended where the target is not finite.
-    var firstNonFinite: Int? = nil
+    public var firstNonFinite: Int? = nil
 
-    mutating func merge(_ o: BlockStatistics) {
+    public init() {}
+
+    public mutating func merge(_ o: WorkCounts) {
         gradientEvaluations += o.gradientEvaluations
         logDensityEvaluations += o.logDensityEvaluations
         acceptanceSum += o.acceptanceSum
@@ -87,8 +61,8 @@ struct BlockStatistics {
         if firstNonFinite == nil { firstNonFinite = o.firstNonFinite }
     }
 
-    var meanAcceptance: Double { acceptanceSum / Swift.max(1, acceptanceCount) }
-    var meanStepSize: Double { stepSizeSum / Swift.max(1, stepSizeCount) }
+    public var meanAcceptance: Double { acceptanceSum / Swift.max(1, acceptanceCount) }
+    public var meanStepSize: Double { stepSizeSum / Swift.max(1, stepSizeCount) }
 }
 
 /// Runs `body(range, output)` for fixed blocks of `count` samples on ``ParallelBlocks`` (each block writes its
@@ -96,11 +70,11 @@ struct BlockStatistics {
 /// driver of SLIPS, the MCMC sampler and the baselines.
 func runSampleBlocks(
     count n: Int, dimension d: Int, blockSize: Int, threads: Int, output: inout Points,
-    _ body: @Sendable (Range<Int>, UnsafeMutablePointer<Double>) -> BlockStatistics
-) -> BlockStatistics {
+    _ body: @Sendable (Range<Int>, UnsafeMutablePointer<Double>) -> WorkCounts
+) -> WorkCounts {
     let bs = Swift.max(1, blockSize)
     let blockCount = (n + bs - 1) / bs
-    var stats = [BlockStatistics](repeating: BlockStatistics(), count: blockCount)
+    var stats = [WorkCounts](repeating: WorkCounts(), count: blockCount)
     output.storage.withUnsafeMutableBufferPointer { o in
         stats.withUnsafeMutableBufferPointer { st in
             let out = SharedBuffer(o.baseAddress!)
@@ -110,7 +84,7 @@ func runSampleBlocks(
             }
         }
     }
-    return stats.reduce(into: BlockStatistics()) { $0.merge($1) }
+    return stats.reduce(into: WorkCounts()) { $0.merge($1) }
 }
 
 /// Throws when a sampler output contains a non-finite coordinate.
@@ -122,29 +96,3 @@ func checkFinite(_ points: Points, firstIndex: Int, sampler: String) throws {
                 + "the target returned NaN or infinity along the way")
     }
 }
-
-/// Wraps a value for a closure that needs `Sendable` when the caller guarantees disjoint use.
-public struct UncheckedSendable<T>: @unchecked Sendable {
-    public let value: T
-    public init(_ value: T) { self.value = value }
-}
-
-/// A shared output buffer written by several workers, each to its own disjoint rows.
-public struct SharedBuffer: @unchecked Sendable {
-    public let base: UnsafeMutablePointer<Double>
-    public init(_ base: UnsafeMutablePointer<Double>) { self.base = base }
-}
-
-enum ProcessInfoCores {
-    static let count: Int = {
-        #if canImport(Glibc)
-        return Swift.max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
-        #else
-        return 1
-        #endif
-    }()
-}
-
-#if canImport(Glibc)
-import Glibc
-#endif

@@ -112,7 +112,7 @@ public struct MCMCSampler: Sampler {
     func runBlock<T: LogDensity>(
         _ target: T, chains range: Range<Int>, seed: UInt64, output: UnsafeMutablePointer<Double>,
         progress: ProgressCounter?
-    ) -> BlockStatistics {
+    ) -> WorkCounts {
         let d = target.dimension, n = range.count
         var positions = [Double](repeating: 0, count: n * d)
         for (r, i) in range.enumerated() {
@@ -124,7 +124,7 @@ public struct MCMCSampler: Sampler {
             generators: range.map { RandomStream.make(seed: seed, index: $0, purpose: .mcmcChains) },
             stepSize: initialStepSize)
         chains.evaluate(target)
-        var stats: BlockStatistics
+        var stats: WorkCounts
         switch kernel {
         case .ula: stats = run(ULAKernel(), &chains, target, progress)
         case .mala: stats = run(MALAKernel(), &chains, target, progress)
@@ -143,7 +143,7 @@ public struct MCMCSampler: Sampler {
     /// Warm-up with adaptation, then sampling with the adapted step sizes; returns the sampling-phase statistics.
     func run<K: MCMCKernel, T: LogDensity>(
         _ kernel: K, _ chains: inout Chains, _ target: T, _ progress: ProgressCounter?
-    ) -> BlockStatistics {
+    ) -> WorkCounts {
         let perStep = chains.count * leapfrogSteps
         progress?.add(chains.count)
         switch adaptation {
@@ -159,7 +159,7 @@ public struct MCMCSampler: Sampler {
             if warmupSteps > 0 { a.finalize(&chains) }
         }
         var fixed = FixedStepSize()
-        var stats = BlockStatistics()
+        var stats = WorkCounts()
         runChains(&chains, kernel: kernel, target: target, steps: steps, adaptation: &fixed) { ch, _ in
             stats.acceptanceSum += ch.acceptanceProbabilities.reduce(0, +)
             stats.acceptanceCount += Double(ch.count)

@@ -119,3 +119,19 @@ func spdInverse(lower l: [Double], _ n: Int) -> [Double] {
     }
     return inv
 }
+
+/// Solves `L Lᵀ x = b` from the lower Cholesky factor L (row-major, n × n).
+func choleskySolve(lower l: [Double], _ n: Int, _ b: [Double]) -> [Double] {
+    var y = [Double](repeating: 0, count: n)
+    for i in 0..<n {
+        var s = b[i]
+        for k in 0..<i { s -= l[i * n + k] * y[k] }
+        y[i] = s / l[i * n + i]
+    }
+    for i in stride(from: n - 1, through: 0, by: -1) {
+        var s = y[i]
+        for k in (i + 1)..<n { s -= l[k * n + i] * y[k] }
+        y[i] = s / l[i * n + i]
+    }
+    return y
+}

@@ -1,0 +1,60 @@
+import Dispatch
+import Synchronization
+
+/// Splits `count` independent work items into fixed blocks and runs them on `threads` worker threads
+/// (DESIGN.md §3): each worker takes the next unclaimed block, so the partition never depends on the thread
+/// count, and every item's randomness comes from its own stream.
+public enum ParallelBlocks {
+    /// Calls `body(range)` once for each block `[k·blockSize, min((k+1)·blockSize, count))`, on up to `threads`
+    /// threads. `body` must write only to its own block's output.
+    public static func run(count: Int, blockSize: Int, threads: Int, _ body: @Sendable (Range<Int>) -> Void) {
+        guard count > 0 else { return }
+        let bs = Swift.max(1, blockSize)
+        let blocks = (count + bs - 1) / bs
+        let workers = Swift.max(1, Swift.min(threads, blocks))
+        if workers == 1 {
+            for b in 0..<blocks { body((b * bs)..<Swift.min(count, (b + 1) * bs)) }
+            return
+        }
+        let next = Atomic<Int>(0)
+        withoutActuallyEscaping(body) { body in
+            let box = UncheckedSendable(body)
+            DispatchQueue.concurrentPerform(iterations: workers) { _ in
+                while true {
+                    let b = next.wrappingAdd(1, ordering: .relaxed).oldValue
+                    if b >= blocks { break }
+                    box.value((b * bs)..<Swift.min(count, (b + 1) * bs))
+                }
+            }
+        }
+    }
+
+    /// Number of hardware threads available.
+    public static var availableThreads: Int { ProcessInfoCores.count }
+}
+
+/// Wraps a value for a closure that needs `Sendable` when the caller guarantees disjoint use.
+public struct UncheckedSendable<T>: @unchecked Sendable {
+    public let value: T
+    public init(_ value: T) { self.value = value }
+}
+
+/// A shared output buffer written by several workers, each to its own disjoint rows.
+public struct SharedBuffer: @unchecked Sendable {
+    public let base: UnsafeMutablePointer<Double>
+    public init(_ base: UnsafeMutablePointer<Double>) { self.base = base }
+}
+
+enum ProcessInfoCores {
+    static let count: Int = {
+        #if canImport(Glibc)
+        return Swift.max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+        #else
+        return 1
+        #endif
+    }()
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif
