@@ -24,6 +24,10 @@ import RealModule
 /// of a level that does not follow, and the output is a fresh jump at the same point (kept so that budgets
 /// match the published benchmark).
 ///
+/// It is a thin configuration of the parts (DESIGN.md §2): ``SequentialMultimeasurementSampler`` with the
+/// ``ImportanceSampledDenoiser`` (the score oracle above, through ``TweedieScore``) and the
+/// ``UnderdampedLangevinKernel`` (``sequentialSampler``).
+///
 /// Sample n draws its Langevin, start and re-noise draws from stream `(seed, n, .baselineParticles)` and its
 /// proposals from `(seed, n, .importanceProposals)` (proposals are independent across samples; upstream shares
 /// them within a batch), so output is bitwise identical for any thread count and sharding.
@@ -117,140 +121,19 @@ public struct OATSampler: Sampler {
         samples * configuration.scoreEstimates * 2 * configuration.proposalPairs
     }
 
+    /// SMS with the importance-sampled denoiser and the underdamped kernel (u = σ, ζ = exp(-friction_eff/δ)).
+    public var sequentialSampler: SequentialMultimeasurementSampler<ImportanceSampledDenoiser> {
+        let c = configuration
+        return SequentialMultimeasurementSampler(
+            sigma: c.sigma, levels: c.levels, langevinSteps: c.langevinSteps,
+            kernel: UnderdampedLangevinKernel(stepSize: c.stepSize, inverseMass: c.sigma, velocityDecay: c.velocityDecay),
+            denoiser: ImportanceSampledDenoiser(proposalPairs: c.proposalPairs), name: name, blockSize: c.blockSize)
+    }
+
     public func sample<T: LogDensity>(
         _ target: T, indices: Range<Int>, seed: UInt64, threads: Int, progress: ProgressCounter?
     ) throws -> SampleSet {
-        let c = configuration
-        try c.validate()
-        let start = wallClock()
-        let d = target.dimension, n = indices.count
-        var out = Points(count: n, dimension: d)
-        let bs = c.blockSize ?? Swift.max(1, Swift.min(64, 4096 / (2 * c.proposalPairs)))
-        let total = runSampleBlocks(count: n, dimension: d, blockSize: bs, threads: threads, output: &out) { local, o in
-            let global = (indices.lowerBound + local.lowerBound)..<(indices.lowerBound + local.upperBound)
-            return runBlock(target, samples: global, seed: seed, output: o, progress: progress)
-        }
-        try checkFinite(out, firstIndex: indices.lowerBound, sampler: "OAT")
-        return SampleSet(
-            points: out, firstIndex: indices.lowerBound, gradientEvaluations: 0,
-            logDensityEvaluations: total.logDensityEvaluations, wallSeconds: wallClock() - start)
-    }
-
-    /// The whole algorithm for the samples with global indices `samples`, writing `samples.count × d` values.
-    /// OAT makes no gradient evaluations, so `progress` counts its log-density evaluations.
-    func runBlock<T: LogDensity>(
-        _ target: T, samples: Range<Int>, seed: UInt64, output: UnsafeMutablePointer<Double>,
-        progress: ProgressCounter? = nil
-    ) -> WorkCounts {
-        let c = configuration
-        let d = target.dimension, b = samples.count, P = c.proposalPairs, M = c.levels, L = c.langevinSteps
-        let sigma = c.sigma, sigma2 = sigma * sigma
-        let delta = c.stepSize, u = sigma, zeta = c.velocityDecay
-        let kick = u * delta / 2, velocityNoise = (u * (1 - zeta * zeta)).squareRoot()
-        var paths = samples.map { RandomStream.make(seed: seed, index: $0, purpose: .baselineParticles) }
-        var proposalSources = samples.map { RandomStream.make(seed: seed, index: $0, purpose: .importanceProposals) }
-        var stats = WorkCounts()
-        let count = b * d
-        // Block buffers, allocated once.
-        let y = UnsafeMutablePointer<Double>.allocate(capacity: count)
-        let v = UnsafeMutablePointer<Double>.allocate(capacity: count)
-        let mean = UnsafeMutablePointer<Double>.allocate(capacity: count)
-        let query = UnsafeMutablePointer<Double>.allocate(capacity: count)
-        let smoothed = UnsafeMutablePointer<Double>.allocate(capacity: count)
-        let noise = UnsafeMutablePointer<Double>.allocate(capacity: b * P * d)
-        let points = UnsafeMutablePointer<Double>.allocate(capacity: b * 2 * P * d)
-        let logWeights = UnsafeMutablePointer<Double>.allocate(capacity: b * 2 * P)
-        defer {
-            for buffer in [y, v, mean, query, smoothed, noise, points] { buffer.deallocate() }
-            logWeights.deallocate()
-        }
-
-        /// `smoothed ← s² Ŝ(query, s)` for every sample (self-normalised IS with antithetic pairs,
-        /// spec/denoising.md §4.4).
-        func smoothedScoreTimesVariance(s: Double) {
-            for i in 0..<b {
-                let q = query + i * d
-                // A local copy of the stream: drawing through the captured array checks its uniqueness per draw.
-                var g = proposalSources[i]
-                for p in 0..<P {
-                    let e = noise + (i * P + p) * d
-                    let plus = points + (i * 2 * P + p) * d, minus = points + (i * 2 * P + P + p) * d
-                    for j in 0..<d {
-                        let z = g.nextNormal()
-                        e[j] = z
-                        plus[j] = q[j] + s * z
-                        minus[j] = q[j] - s * z
-                    }
-                }
-                proposalSources[i] = g
-            }
-            target.logDensity(points, count: b * 2 * P, into: logWeights)
-            stats.logDensityEvaluations += b * 2 * P
-            progress?.add(b * 2 * P)
-            for i in 0..<b {
-                let w = logWeights + i * 2 * P
-                let (total, _) = exponentiateLogWeights(w, count: 2 * P)
-                let out = smoothed + i * d
-                for j in 0..<d { out[j] = 0 }
-                for p in 0..<P {
-                    let c = w[p] - w[P + p]
-                    let e = noise + (i * P + p) * d
-                    for j in 0..<d { out[j] += c * e[j] }
-                }
-                // s² · (1/s) Σ w z = s Σ w z.
-                let factor = s / total
-                for j in 0..<d { out[j] *= factor }
-            }
-        }
-
-        // First start: U[-1, 1]^d + σ ξ; running mean ȳ = 0.
-        for i in 0..<b {
-            for j in 0..<d {
-                let q = i * d + j
-                y[q] = 2 * paths[i].nextUniform() - 1
-                y[q] += sigma * paths[i].nextNormal()
-                mean[q] = 0
-            }
-        }
-        var s = sigma
-        for m in 1...M {
-            s = sigma / Double(m).squareRoot()
-            let inverseM = 1 / Double(m)
-            for q in 0..<count { v[q] = 0 }
-            for _ in 0..<L {
-                for q in 0..<count {
-                    y[q] += 0.5 * delta * v[q]
-                    query[q] = mean[q] + (y[q] - mean[q]) * inverseM
-                }
-                smoothedScoreTimesVariance(s: s)
-                for i in 0..<b {
-                    for j in 0..<d {
-                        let q = i * d + j
-                        // Conditional score g_m(y) = (s² Ŝ(ȳ', s) + ȳ' - y)/σ².
-                        let psi = (smoothed[q] + query[q] - y[q]) / sigma2
-                        v[q] += kick * psi
-                        v[q] = zeta * v[q] + kick * psi + velocityNoise * paths[i].nextNormal()
-                        y[q] += 0.5 * delta * v[q]
-                    }
-                }
-            }
-            // Running mean, then the next start: jump + re-noise.
-            for q in 0..<count {
-                mean[q] += (y[q] - mean[q]) * inverseM
-                query[q] = mean[q]
-            }
-            smoothedScoreTimesVariance(s: s)
-            for i in 0..<b {
-                for j in 0..<d {
-                    let q = i * d + j
-                    y[q] = mean[q] + smoothed[q] + sigma * paths[i].nextNormal()
-                }
-            }
-        }
-        // Output: the jump E[X | y_{1:M}] ≈ ȳ + s_M² Ŝ(ȳ, s_M).
-        for q in 0..<count { query[q] = mean[q] }
-        smoothedScoreTimesVariance(s: s)
-        for q in 0..<count { output[q] = mean[q] + smoothed[q] }
-        return stats
+        try configuration.validate()
+        return try sequentialSampler.sample(target, indices: indices, seed: seed, threads: threads, progress: progress)
     }
 }

@@ -144,99 +144,38 @@ public struct RDMCSampler: Sampler {
             statistics: ["mean_acceptance": total.meanAcceptance, "mean_final_step_size": total.meanStepSize])
     }
 
+    /// The MCMC denoiser with importance-resampled chain starts (spec/slips.md §4.3).
+    public var denoiser: MCMCDenoiser {
+        let c = configuration
+        return MCMCDenoiser(
+            chains: c.chains, steps: c.mcmcSteps, keep: c.resolvedKeep, initialStepSize: c.resolvedInitialStepSize,
+            adaptation: c.adaptation, start: .importanceResampled(proposals: c.proposals, distinct: c.distinctChainStarts))
+    }
+
     /// The whole algorithm for the samples with global indices `samples`, writing `samples.count × d` values.
     func runBlock<T: LogDensity>(
         _ target: T, samples: Range<Int>, seed: UInt64, output: UnsafeMutablePointer<Double>, progress: ProgressCounter?
     ) -> WorkCounts {
         let c = configuration
-        let d = target.dimension, b = samples.count, C = c.chains, nc = b * C, P = c.proposals
-        let S = c.mcmcSteps, keep = c.resolvedKeep, keepFrom = S - keep, T = c.horizon
+        let d = target.dimension, b = samples.count, T = c.horizon
+        let denoiser = self.denoiser
         var pathSources = samples.map { RandomStream.make(seed: seed, index: $0, purpose: .baselineParticles) }
-        var proposalSources = samples.map { RandomStream.make(seed: seed, index: $0, purpose: .importanceProposals) }
-        var generators: [Xoshiro256] = []
-        generators.reserveCapacity(nc)
-        for s in samples {
-            for k in 0..<C { generators.append(RandomStream.make(seed: seed, index: s * C + k, purpose: .denoiserChains)) }
-        }
-        var chains = Chains(positions: [Double](repeating: 0, count: nc * d), dimension: d, generators: generators,
-                            stepSize: c.resolvedInitialStepSize)
-        var adaptation = c.adaptation
-        let kernel = MALAKernel()
-        var stats = WorkCounts()
+        var state = denoiser.makeState(samples: samples, seed: seed, dimension: d, progress: progress)
         var y = [Double](repeating: 0, count: b * d)
+        var mean = [Double](repeating: 0, count: b * d)
         var score = [Double](repeating: 0, count: b * d)
-        var proposals = [Double](repeating: 0, count: b * P * d)
-        var weights = [Double](repeating: 0, count: b * P)
-        let scale = 1 / Double(C * keep)
 
-        /// ŝ ≈ ∇log p_{T-t}(y) for every sample of the block (importance sampling, then MALA on the posterior).
+        /// ŝ ≈ ∇log p_{T-t}(y) for every sample of the block: Tweedie on the MCMC posterior mean, with
+        /// `Y = e^{-s} X + sqrt(1 - e^{-2s}) N` at s = T - t.
         func estimateScore(t: Double) {
             let s = T - t
             let decay = Double.exp(-s)
             let variance = -Double.expMinusOne(-2 * s)  // 1 - e^{-2s}
-            let proposalScale = variance.squareRoot() / decay
-            // Importance sampling from N(e^s y, (e^{2s} - 1) I) with weights π, C distinct chain starts per sample.
-            proposals.withUnsafeMutableBufferPointer { zb in
-                weights.withUnsafeMutableBufferPointer { wb in
-                    let z = zb.baseAddress!, w = wb.baseAddress!
-                    // Through pointers and a local generator: element access to the captured arrays costs a
-                    // dynamic exclusivity check per coordinate.
-                    y.withUnsafeBufferPointer { yb in
-                        proposalSources.withUnsafeMutableBufferPointer { sources in
-                            for i in 0..<b {
-                                var g = sources[i]
-                                let yi = yb.baseAddress! + i * d
-                                for p in 0..<P {
-                                    let row = z + (i * P + p) * d
-                                    for j in 0..<d { row[j] = yi[j] / decay + proposalScale * g.nextNormal() }
-                                }
-                                sources[i] = g
-                            }
-                        }
-                    }
-                    target.logDensity(z, count: b * P, into: w)
-                    chains.positions.withUnsafeMutableBufferPointer { xb in
-                        for i in 0..<b {
-                            selectProposals(
-                                weights: w + i * P, count: P, picks: C, distinct: c.distinctChainStarts,
-                                rng: &proposalSources[i]
-                            ) { k, p in
-                                let src = z + (i * P + p) * d, dst = xb.baseAddress! + (i * C + k) * d
-                                for j in 0..<d { dst[j] = src[j] }
-                            }
-                        }
-                    }
-                }
-            }
-            stats.logDensityEvaluations += b * P
-            // MALA on the posterior, averaging the last `keep` states of the C chains.
-            let before = chains.gradientEvaluations
-            for i in 0..<(b * d) { score[i] = 0 }
-            y.withUnsafeBufferPointer { yb in
-                let posterior = LocalizationPosterior(
-                    base: target, observations: yb.baseAddress!, chainsPerObservation: C, alpha: decay,
-                    precision: 1 / variance)
-                chains.evaluate(posterior)
-                score.withUnsafeMutableBufferPointer { mb in
-                    let mean = mb.baseAddress!
-                    runChains(&chains, kernel: kernel, target: posterior, steps: S, adaptation: &adaptation) { ch, step in
-                        for p in ch.acceptanceProbabilities { stats.acceptanceSum += p }
-                        stats.acceptanceCount += Double(nc)
-                        guard step > keepFrom else { return }
-                        ch.positions.withUnsafeBufferPointer { x in
-                            for r in 0..<nc {
-                                let dst = mean + (r / C) * d, src = x.baseAddress! + r * d
-                                for j in 0..<d { dst[j] += src[j] }
-                            }
-                        }
-                    }
-                }
-            }
-            // ŝ = -(y - e^{-s} mean)/(1 - e^{-2s}).
-            for i in 0..<(b * d) { score[i] = -(y[i] - decay * scale * score[i]) / variance }
-            let done = chains.gradientEvaluations - before
-            stats.gradientEvaluations += done
-            progress?.add(done)
+            var m = mean.mutableSpan
+            denoiser.denoise(y.span, model: .gaussian(scale: decay, variance: variance), target: target, into: &m,
+                             state: &state)
+            var out = score.mutableSpan
+            TweedieScore.gaussian(estimate: mean.span, observation: y.span, scale: decay, variance: variance, into: &out)
         }
 
         // Start N(0, (1 - e^{-2T}) I), then W ULA steps on p_T with h = (1 - e^{-2T})/2.
@@ -268,9 +207,7 @@ public struct RDMCSampler: Sampler {
             }
         }
         for q in 0..<(b * d) { output[q] = y[q] }
-        stats.stepSizeSum = chains.stepSizes.reduce(0, +)
-        stats.stepSizeCount = Double(nc)
-        return stats
+        return denoiser.work(state)
     }
 }
 
