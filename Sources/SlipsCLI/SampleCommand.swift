@@ -3,7 +3,7 @@ import Foundation
 import Slips
 
 enum SamplerName: String, ExpressibleByArgument, CaseIterable {
-    case slips, mala, ula, hmc, smc, ais, rdmc, oat
+    case slips, sl, mala, ula, hmc, smc, ais, rdmc, oat
 }
 
 enum ResamplingName: String, ExpressibleByArgument, CaseIterable {
@@ -14,6 +14,16 @@ enum ScheduleName: String, ExpressibleByArgument, CaseIterable {
     case classic, geometric
 }
 
+enum ProcessName: String, ExpressibleByArgument, CaseIterable {
+    case gaussian, linear, erasure, binary, poisson
+}
+
+enum DenoiserName: String, ExpressibleByArgument, CaseIterable {
+    case exact, mcmc
+}
+
+extension TimeGrid: ExpressibleByArgument {}
+
 enum AdaptationName: String, ExpressibleByArgument, CaseIterable {
     case dualAveraging = "dual-averaging"
     case multiplicative
@@ -23,17 +33,22 @@ enum AdaptationName: String, ExpressibleByArgument, CaseIterable {
 struct SampleCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sample",
-        abstract: "Draw samples from a target with SLIPS or a plain MCMC sampler.",
+        abstract: "Draw samples from a target with SLIPS, stochastic localization, a baseline or plain MCMC.",
         discussion: """
             SLIPS defaults are the paper's benchmark settings (K=1024, S=32, C=4, keep 16, L=10, \
             geometric(1,1), epsilon-end matched to log-SNR 5.0) with a per-target epsilon (see `slips targets`).
             MCMC samplers run one chain per sample: --warmup adapted steps, then --steps steps; a sample is the \
             final state of its chain.
+            --sampler sl runs stochastic localization with any observation process (--process gaussian, linear, \
+            erasure, binary, poisson) and denoiser (--denoiser exact: the target's closed form; mcmc: MALA chains). \
+            --sampler slips --denoiser exact is oracle SLIPS: SLIPS's schedule with a perfect denoiser.
 
             Examples:
               slips sample --target two-modes --dim 8 --samples 8192 --seed 0 --output s.npy
               slips sample --target funnel --sampler hmc --leapfrog-steps 10 --samples 4096 --output f.csv
               slips sample --target two-modes --samples 8192 --shard 0/2 --output s0.npy
+              slips sample --target gaussian-mixture --mixture m.json --sampler sl --output g.npy
+              slips sample --target binary-mixture --dim 32 --sampler sl --process erasure --output b.npy
             """
     )
 
@@ -48,6 +63,8 @@ struct SampleCommand: ParsableCommand {
     var train: String?
     @Option(help: "logistic-regression: test CSV (same columns), for the predictive metric.")
     var test: String?
+    @Option(help: "gaussian-mixture, binary-mixture, gamma-mixture: the mixture as JSON (see the README).")
+    var mixture: String?
     @Option(help: "phi-four: local field b.")
     var field: Double = 0
     @Option(help: "phi-four: coupling a.")
@@ -56,8 +73,18 @@ struct SampleCommand: ParsableCommand {
     var beta: Double = 20
 
     // Sampler.
-    @Option(help: "Sampler: slips, mala, ula, hmc, or the baselines smc, ais, rdmc, oat.")
+    @Option(help: "Sampler: slips, sl (stochastic localization), mala, ula, hmc, or the baselines smc, ais, rdmc, oat.")
     var sampler: SamplerName = .slips
+    @Option(help: "sl: observation process gaussian, linear, erasure, binary or poisson (default: by the target's space).")
+    var process: ProcessName?
+    @Option(help: "sl, slips: denoiser exact (closed form) or mcmc (default: sl exact where the target has one, slips mcmc).")
+    var denoiser: DenoiserName?
+    @Option(help: "sl --process linear: the matrix A as .npy (k × d; default 2d × d with N(0, 1/d) entries from --seed).")
+    var matrix: String?
+    @Option(help: "sl: time grid geometric, ddpm (uniform in OU time) or uniform.")
+    var grid: TimeGrid?
+    @Option(name: .customLong("t-min"), help: "sl: first non-zero time of the grid (gaussian/linear 1e-4, binary/poisson 1e-3).")
+    var tMin: Double?
     @Option(help: "SLIPS SNR schedule: classic or geometric.")
     var schedule: ScheduleName = .geometric
     @Option(help: "Geometric schedule exponent alpha1.")
@@ -68,9 +95,9 @@ struct SampleCommand: ParsableCommand {
     var epsilon: Double?
     @Option(name: .customLong("epsilon-end"), help: "Geometric schedule: t_end = T - epsilon-end (default: matched to log-SNR log 150).")
     var epsilonEnd: Double?
-    @Option(name: .customLong("T"), help: "Horizon T (classic default 150, geometric default 1, RDMC default -log 0.8).")
+    @Option(name: .customLong("T"), help: "Horizon T (classic default 150, geometric default 1, RDMC default -log 0.8; sl: gaussian/linear 1000, binary 8, poisson 100).")
     var horizon: Double?
-    @Option(help: "SLIPS: grid points K (default 1024); SMC/AIS: temperatures; RDMC: time steps; OAT: K of M = (K/8)(S/32) levels. MCMC: steps after warm-up (default 1000).")
+    @Option(help: "SLIPS: grid points K (default 1024); sl: time steps (400; erasure: d); SMC/AIS: temperatures; RDMC: time steps; OAT: K of M = (K/8)(S/32) levels. MCMC: steps after warm-up (default 1000).")
     var steps: Int?
     @Option(name: .customLong("mcmc-steps"), help: "SLIPS: MALA steps S per denoiser call.")
     var mcmcSteps: Int = 32
@@ -154,91 +181,52 @@ struct SampleCommand: ParsableCommand {
         if let d = dim, d <= 0 { throw CLIError("--dim must be positive (got \(d))") }
         if samples <= 0 { throw CLIError("--samples must be positive (got \(samples))") }
         let options = TargetOptions(dataDirectory: dataDir, trainPath: train, testPath: test, phiFourField: field,
-                                    phiFourCoupling: coupling, phiFourBeta: beta)
+                                    phiFourCoupling: coupling, phiFourBeta: beta, mixturePath: mixture)
         let spec = try TargetCatalog.make(target, dimension: dim, options: options)
-        let d = spec.dimension
         let shardPair = try parseShard()
-        let sampler: any Sampler
-        switch self.sampler {
-        case .slips:
-            let sched: any SNRSchedule
-            switch schedule {
-            case .classic: sched = try ClassicSchedule(horizon: horizon ?? 150)
-            case .geometric: sched = try GeometricSchedule(alpha1: alpha1, alpha2: alpha2, horizon: horizon ?? 1)
-            }
-            let eps = epsilon ?? (schedule == .classic
-                ? SLIPSDefaults.classicEpsilon(target: target, dimension: d) : SLIPSDefaults.epsilon(target: target, dimension: d))
-            let epsEnd = epsilonEnd ?? ((sched as? GeometricSchedule).map {
-                $0.matchedEpsilonEnd(classicHorizon: SLIPSDefaults.matchedClassicHorizon(target: target))
-            } ?? 0)
-            var c = SLIPSConfiguration(schedule: sched, sigma: sigma ?? spec.slipsSigma, epsilon: eps, epsilonEnd: epsEnd)
-            c.gridPoints = steps ?? 1024
-            c.mcmcSteps = mcmcSteps
-            c.chains = chains
-            c.keep = keep ?? max(1, mcmcSteps / 2)
-            c.initSteps = initSteps
-            if let h = stepSize { c.initialStepSize = h }
-            if let a = targetAcceptance { c.adaptation.targetAcceptance = a }
-            try c.validate(dimension: d)
-            sampler = SLIPSSampler(configuration: c)
-        case .mala, .ula, .hmc:
-            let kernel: MCMCSampler.Kernel =
-                self.sampler == .mala ? .mala : self.sampler == .ula ? .ula : .hmc(leapfrogSteps: leapfrogSteps)
-            let adaptation: MCMCSampler.Adaptation? = adapt.map {
-                switch $0 {
-                case .dualAveraging: .dualAveraging
-                case .multiplicative: .multiplicative
-                case .none: .none
-                }
-            }
-            let m = MCMCSampler(
-                kernel: kernel, steps: steps ?? 1000, warmupSteps: warmup, initialStepSize: stepSize ?? 0.1,
-                adaptation: adaptation, targetAcceptance: targetAcceptance, initialScale: initScale ?? spec.slipsSigma)
-            try m.validate()
-            sampler = m
-        case .smc:
-            var c = SMCSampler.Configuration(target: spec)
-            if let v = sigma { c.sigma = v }
-            c.temperatures = steps ?? 1024
-            c.mcmcSteps = mcmcSteps
-            if let h = stepSize { c.initialStepSize = h }
-            if let a = targetAcceptance { c.adaptation.targetAcceptance = a }
-            c.resampling = resampling == .systematic ? .systematic : .multinomial
-            if let f = essThreshold { c.resamplingTrigger = .effectiveSampleSizeBelow(f) }
-            try c.validate()
-            sampler = SMCSampler(configuration: c)
-        case .ais:
-            var c = AISSampler.Configuration(target: spec)
-            if let v = sigma { c.sigma = v }
-            c.temperatures = steps ?? 1024
-            c.mcmcSteps = mcmcSteps
-            if let h = stepSize { c.initialStepSize = h }
-            if let a = targetAcceptance { c.adaptation.targetAcceptance = a }
-            try c.validate()
-            sampler = AISSampler(configuration: c)
-        case .rdmc:
-            var c = RDMCSampler.Configuration(horizon: horizon ?? -Foundation.log(0.8))
-            c.gridPoints = steps ?? 1024
-            c.mcmcSteps = mcmcSteps
-            c.chains = chains
-            c.keep = keep
-            c.initialStepSize = stepSize
-            if let a = targetAcceptance { c.adaptation.targetAcceptance = a }
-            try c.validate()
-            sampler = RDMCSampler(configuration: c)
-        case .oat:
-            var c = OATSampler.Configuration(target: spec)
-            if let v = sigma { c.sigma = v }
-            c.gridPoints = steps ?? 1024
-            c.mcmcSteps = mcmcSteps
-            if let h = stepSize { c.stepSize = h }
-            c.effectiveFriction = friction
-            try c.validate()
-            sampler = OATSampler(configuration: c)
-        }
+        let sampler = try SamplerCatalog.make(self.sampler.rawValue, settings: try settings(), target: spec)
         return try SamplingJob(
             target: spec, sampler: sampler, samples: samples, seed: seed,
             threads: threads ?? ParallelBlocks.availableThreads, shard: shardPair)
+    }
+
+    /// The sampler options as the catalog's settings.
+    func settings() throws -> SamplerCatalog.Settings {
+        var s = SamplerCatalog.Settings()
+        s.schedule = schedule.rawValue
+        s.alpha1 = alpha1
+        s.alpha2 = alpha2
+        s.horizon = horizon
+        s.epsilon = epsilon
+        s.epsilonEnd = epsilonEnd
+        s.steps = steps
+        s.mcmcSteps = mcmcSteps
+        s.chains = chains
+        s.keep = keep
+        s.initSteps = initSteps
+        s.sigma = sigma
+        s.stepSize = stepSize
+        s.warmup = warmup
+        s.leapfrogSteps = leapfrogSteps
+        s.adaptation = adapt.map {
+            switch $0 {
+            case .dualAveraging: .dualAveraging
+            case .multiplicative: .multiplicative
+            case .none: .none
+            }
+        }
+        s.targetAcceptance = targetAcceptance
+        s.initScale = initScale
+        s.friction = friction
+        s.systematicResampling = resampling == .systematic
+        s.essThreshold = essThreshold
+        s.process = process?.rawValue
+        s.denoiser = denoiser?.rawValue
+        s.grid = grid
+        s.tMin = tMin
+        s.matrix = try matrix.map { try NPY.readPoints(path: $0) }
+        s.matrixSeed = seed
+        return s
     }
 
     /// Scatter of the first two coordinates over a window covering 99 % of the samples (the density as a heat map

@@ -23,77 +23,54 @@ public enum BenchmarkSamplers {
         4 * ((1 + 50 * profile.mcmcSteps) + (1 + profile.mcmcSteps) * (10 + profile.gridPoints))
     }
 
+    /// The sampler of one cell, built by ``SamplerCatalog`` from the cell's grid point and the profile's K and S.
     public static func make(
         _ algorithm: BenchmarkAlgorithm, grid: [String: Double], profile: BenchmarkProfile, target: TargetSpec
     ) throws -> any Sampler {
-        func slips(_ schedule: any SNRSchedule, epsilonEnd: Double) -> SLIPSSampler {
-            var c = SLIPSConfiguration(schedule: schedule, sigma: target.slipsSigma, epsilon: grid["epsilon"]!,
-                                       epsilonEnd: epsilonEnd)
-            c.gridPoints = profile.gridPoints
-            c.mcmcSteps = profile.mcmcSteps
-            c.keep = Swift.max(1, profile.mcmcSteps / 2)
-            return SLIPSSampler(configuration: c)
+        var s = SamplerCatalog.Settings()
+        s.steps = profile.gridPoints
+        s.mcmcSteps = profile.mcmcSteps
+        func build(_ name: String, mcmcSteps: Int? = nil) throws -> any Sampler {
+            var t = s
+            if let m = mcmcSteps { t.mcmcSteps = m }
+            return try SamplerCatalog.make(name, settings: t, target: target)
         }
         let budget = slipsBudget(profile)
         switch algorithm {
-        case .slipsClassic:
-            return slips(try ClassicSchedule(horizon: grid["T"]!), epsilonEnd: 0)
-        case .slipsGeometric11:
-            return slips(try GeometricSchedule(alpha1: 1, alpha2: 1), epsilonEnd: grid["epsilon_end"]!)
-        case .slipsGeometric21:
-            return slips(try GeometricSchedule(alpha1: 2, alpha2: 1), epsilonEnd: grid["epsilon_end"]!)
+        case .slipsClassic, .slipsGeometric11, .slipsGeometric21:
+            s.epsilon = grid["epsilon"]!
+            if algorithm == .slipsClassic {
+                s.schedule = "classic"
+                s.horizon = grid["T"]!
+            } else {
+                s.alpha1 = algorithm == .slipsGeometric21 ? 2 : 1
+                s.epsilonEnd = grid["epsilon_end"]!
+            }
+            return try build("slips")
         case .mala, .hmc:
             // Reference chains at the SLIPS budget: 10 % warm-up, the rest sampling.
             let leapfrog = algorithm == .hmc ? 10 : 1
             let total = Swift.max(2, (budget - 1) / leapfrog)
-            return MCMCSampler(
-                kernel: algorithm == .hmc ? .hmc(leapfrogSteps: leapfrog) : .mala, steps: total - total / 10,
-                warmupSteps: total / 10, initialStepSize: 0.01, initialScale: target.slipsSigma)
-        case .smc, .ais:
-            func make(_ s: Int) -> any Sampler {
-                if algorithm == .smc {
-                    var c = SMCSampler.Configuration(target: target)
-                    c.temperatures = profile.gridPoints
-                    c.mcmcSteps = s
-                    return SMCSampler(configuration: c)
-                }
-                var c = AISSampler.Configuration(target: target)
-                c.temperatures = profile.gridPoints
-                c.mcmcSteps = s
-                return AISSampler(configuration: c)
+            s.steps = total - total / 10
+            s.warmup = total / 10
+            s.stepSize = 0.01
+            s.leapfrogSteps = leapfrog
+            return try build(algorithm == .hmc ? "hmc" : "mala")
+        case .smc, .ais, .rdmc, .oat:
+            let name = algorithm.rawValue
+            if algorithm == .rdmc { s.horizon = grid["T"]! }
+            if algorithm == .oat {
+                s.stepSize = grid["step_size"]!
+                s.friction = grid["friction"]!
             }
-            // Equal budget: (K - 1)(S + 1) gradient evaluations per sample, S chosen closest to the SLIPS budget.
-            return make(profile.equalBudget
-                ? try closestSteps(to: budget) { make($0).expectedGradientEvaluations(samples: 1) } : profile.mcmcSteps)
-        case .rdmc:
-            var c = RDMCSampler.Configuration(horizon: grid["T"]!)
-            c.gridPoints = profile.gridPoints
-            c.mcmcSteps = profile.mcmcSteps
-            if profile.equalBudget {
-                // (K - 1 + 16) · 4 · (S + 1) gradient evaluations per sample, S closest to the SLIPS budget.
-                c.mcmcSteps = try closestSteps(to: budget) { s in
-                    var t = c
-                    t.mcmcSteps = s
-                    return RDMCSampler(configuration: t).expectedGradientEvaluations(samples: 1)
-                }
+            guard profile.equalBudget else { return try build(name) }
+            // Equal budget: the S whose evaluation count per sample (gradients; OAT: log-densities, which it uses
+            // only) is closest to the SLIPS budget, among those giving a valid configuration (OAT: at least one level).
+            let steps = try closestSteps(to: budget) { m in
+                guard let sampler = try? build(name, mcmcSteps: m) else { return nil }
+                return sampler.expectedProgressUnits(samples: 1)
             }
-            return RDMCSampler(configuration: c)
-        case .oat:
-            var c = OATSampler.Configuration(target: target)
-            c.gridPoints = profile.gridPoints
-            c.stepSize = grid["step_size"]!
-            c.effectiveFriction = grid["friction"]!
-            c.mcmcSteps = profile.mcmcSteps
-            if profile.equalBudget {
-                // OAT uses log-density evaluations only, (M (L + 1) + 1)·2P with M ∝ K S and P ∝ S: the S whose
-                // count is closest to the SLIPS budget in target evaluations, among those giving at least one level.
-                c.mcmcSteps = try closestSteps(to: budget) { s in
-                    var t = c
-                    t.mcmcSteps = s
-                    return t.levels >= 1 ? OATSampler(configuration: t).expectedLogDensityEvaluations(samples: 1) : nil
-                }
-            }
-            return OATSampler(configuration: c)
+            return try build(name, mcmcSteps: steps)
         }
     }
 

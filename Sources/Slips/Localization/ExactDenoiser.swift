@@ -241,3 +241,14 @@ extension GammaProductMixture: ClosedFormPrior {
         }
     }
 }
+
+extension ClosedFormPrior {
+    /// `E[X | Y = y_r]` for the `count` rows of `y`, as a new array (`count × d`).
+    public func posteriorMean(_ y: [Double], count: Int, model: ObservationModel) -> [Double] {
+        var out = [Double](repeating: 0, count: count * dimension)
+        var span = out.mutableSpan
+        posteriorMean(y.span, count: count, model: model, into: &span)
+        _ = consume span
+        return out
+    }
+}

@@ -28,6 +28,11 @@ public struct TargetSpec: Sendable {
     public let testModel: (any LogDensity)?
     /// The phi^4 mode-balance reference (site and `log(Z+/Z-)`) of the `weight_ratio` metrics, where it applies.
     public let phiFourReference: PhiFourReference?
+    /// Where the samples live (R^d for every target but the binary and Gamma mixtures).
+    public let space: SampleSpace
+    /// The prior's closed-form posterior means, where it has them: what `--denoiser exact` uses
+    /// (spec/denoising.md §1.2, §1.5, §6.2).
+    public let closedForm: (any ClosedFormPrior)?
 
     public var dimension: Int { target.dimension }
 
@@ -38,7 +43,8 @@ public struct TargetSpec: Sendable {
         name: String, target: any LogDensity, radius: Double, tau: Double,
         exactSampler: (@Sendable (Int, UInt64) -> Points)? = nil, mixture: GaussianMixture? = nil,
         parameters: [String: Double] = [:], testModel: (any LogDensity)? = nil,
-        phiFourReference: PhiFourReference? = nil
+        phiFourReference: PhiFourReference? = nil, space: SampleSpace = .continuous,
+        closedForm: (any ClosedFormPrior)? = nil
     ) {
         self.name = name
         self.target = target
@@ -49,6 +55,8 @@ public struct TargetSpec: Sendable {
         self.parameters = parameters
         self.testModel = testModel
         self.phiFourReference = phiFourReference
+        self.space = space
+        self.closedForm = closedForm ?? mixture
     }
 }
 
@@ -96,6 +104,9 @@ public struct TargetOptions: Sendable {
     public var phiFourCoupling: Double
     /// phi^4 inverse temperature β (20).
     public var phiFourBeta: Double
+    /// `gaussian-mixture`, `binary-mixture`, `gamma-mixture`: the JSON file describing the mixture (``MixtureFile``);
+    /// nil: the built-in default of the target.
+    public var mixturePath: String?
     /// Logistic-regression probability clip ε (1e-8; ``BayesianLogisticRegression/upstreamFloat32Threshold``
     /// mimics upstream's float32 arithmetic).
     public var logisticThreshold: Double
@@ -103,8 +114,9 @@ public struct TargetOptions: Sendable {
     public init(
         dataDirectory: String? = nil, trainPath: String? = nil, testPath: String? = nil,
         phiFourField: Double = 0, phiFourCoupling: Double = 0.1, phiFourBeta: Double = 20,
-        logisticThreshold: Double = 1e-8
+        logisticThreshold: Double = 1e-8, mixturePath: String? = nil
     ) {
+        self.mixturePath = mixturePath
         self.dataDirectory = dataDirectory
         self.trainPath = trainPath
         self.testPath = testPath
@@ -160,6 +172,12 @@ public enum TargetCatalog {
               summary: "x0 ~ N(0, 3), x_i | x0 ~ N(0, exp(x0)); R = 2.12, τ = 0"),
         Entry(name: "gaussian", defaultDimension: 8, fixedDimension: false,
               summary: "correlated Gaussian N(0, Σ), Σ_ij = 0.9^|i-j| (a reference for MCMC); R = √d, τ = 0"),
+        Entry(name: "gaussian-mixture", defaultDimension: 2, fixedDimension: false,
+              summary: "Gaussian mixture from --mixture FILE.json; default 0.3·N(6·1, I) + 0.7·N(-6·1, I) (spec/denoising.md §6.5)"),
+        Entry(name: "binary-mixture", defaultDimension: 32, fixedDimension: false,
+              summary: "product-Bernoulli mixture on {-1,+1}^d from --mixture FILE.json; default weights (0.3, 0.7), P(x_i = +1) = 0.8 / 0.2"),
+        Entry(name: "gamma-mixture", defaultDimension: 4, fixedDimension: false,
+              summary: "Gamma-product mixture on [0,∞)^d from --mixture FILE.json; default weights (0.4, 0.6), shapes 2 / 8, rates 1 / 2"),
     ]
 
     /// The targets without exact samples (spec/slips.md §2.3, §2.4). `ionosphere` and `sonar` read the shipped
@@ -203,6 +221,9 @@ public enum TargetCatalog {
             return try logisticRegression(entry.name, dimension: dimension, options: options)
         }
         let d = dimension ?? entry.defaultDimension
+        if options.mixturePath != nil && !name.hasSuffix("-mixture") {
+            throw TargetError("--mixture applies to gaussian-mixture, binary-mixture and gamma-mixture, not '\(name)'")
+        }
         guard d > 0 else { throw TargetError("dimension must be positive (got \(d))") }
         if entry.fixedDimension && d != entry.defaultDimension {
             throw TargetError("target '\(name)' has fixed dimension \(entry.defaultDimension) (got \(d))")
@@ -238,6 +259,8 @@ public enum TargetCatalog {
                 exactSampler: { g.sample(count: $0, seed: $1) }, parameters: ["correlation": 0.9])
         case "phi-four":
             return try phiFour(dimension: d, options: options)
+        case "gaussian-mixture", "binary-mixture", "gamma-mixture":
+            return try fileMixture(name, dimension: dimension, defaultDimension: d, options: options)
         default:
             fatalError("catalog entry without a builder: \(name)")
         }
@@ -304,5 +327,73 @@ public enum TargetCatalog {
         }
         return TargetSpec(name: "phi-four", target: field, radius: 4.5, tau: 0.2, parameters: parameters,
                           phiFourReference: reference)
+    }
+
+    /// `gaussian-mixture`, `binary-mixture` or `gamma-mixture`, from ``TargetOptions/mixturePath`` or the built-in
+    /// default in `defaultDimension`. A file fixes the dimension; a `dimension` that disagrees is an error.
+    static func fileMixture(_ name: String, dimension: Int?, defaultDimension d: Int, options: TargetOptions) throws -> TargetSpec {
+        let file = try options.mixturePath.map { try MixtureFile(path: $0) }
+        func checkDimension(_ actual: Int) throws {
+            if let dimension, dimension != actual, let file {
+                throw TargetError("\(file.path) describes a mixture in dimension \(actual) (got --dim \(dimension))")
+            }
+        }
+        switch name {
+        case "gaussian-mixture":
+            let m: GaussianMixture
+            if let file {
+                let means = try file.table("means")
+                if file.has("diagonal") {
+                    let v = try file.table("diagonal", rule: "variances must be positive") { $0 > 0 }
+                    guard v[0].count == means[0].count else {
+                        throw IOError(path: file.path, message: "field 'diagonal' has \(v[0].count) columns, 'means' \(means[0].count)")
+                    }
+                    m = try GaussianMixture(weights: file.weights, means: means, variances: v)
+                } else {
+                    let v = try file.perComponent("variances", rule: "variances must be positive") { $0 > 0 }
+                    m = try GaussianMixture(weights: file.weights, means: means, isotropicVariances: v)
+                }
+            } else {
+                m = try GaussianMixture(weights: [0.3, 0.7], means: [[Double](repeating: 6, count: d), [Double](repeating: -6, count: d)],
+                                        isotropicVariances: [1, 1])
+            }
+            try checkDimension(m.dimension)
+            let radius = (0..<m.componentCount).map { k in (0..<m.dimension).reduce(0.0) { $0 + m.means[k, $1] * m.means[k, $1] }.squareRoot() }.max()!
+            return TargetSpec(
+                name: name, target: m, radius: radius, tau: m.variances.storage.max()!.squareRoot(),
+                exactSampler: { m.sample(count: $0, seed: $1) }, mixture: m, parameters: ["components": Double(m.componentCount)])
+        case "binary-mixture":
+            let m: BinaryProductMixture
+            if let file {
+                let p = try file.table("probabilities", rule: "probabilities must lie in [0, 1]") { $0 >= 0 && $0 <= 1 }
+                m = try BinaryProductMixture(weights: file.weights, probabilities: p)
+            } else {
+                m = try BinaryProductMixture(weights: [0.3, 0.7], probabilities: [[Double](repeating: 0.8, count: d), [Double](repeating: 0.2, count: d)])
+            }
+            try checkDimension(m.dimension)
+            return TargetSpec(
+                name: name, target: m, radius: Double(m.dimension).squareRoot(), tau: 0,
+                exactSampler: { m.sample(count: $0, seed: $1) }, parameters: ["components": Double(m.componentCount)],
+                space: .binary, closedForm: m)
+        default:
+            let m: GammaProductMixture
+            if let file {
+                let shapes = try file.table("shapes", rule: "shapes must be positive") { $0 > 0 }
+                let rates = try file.table("rates", rule: "rates must be positive") { $0 > 0 }
+                guard shapes[0].count == rates[0].count else {
+                    throw IOError(path: file.path, message: "field 'rates' has \(rates[0].count) columns, 'shapes' \(shapes[0].count)")
+                }
+                m = try GammaProductMixture(weights: file.weights, shapes: shapes, rates: rates)
+            } else {
+                m = try GammaProductMixture(weights: [0.4, 0.6], shapes: [[Double](repeating: 2, count: d), [Double](repeating: 8, count: d)],
+                                            rates: [[Double](repeating: 1, count: d), [Double](repeating: 2, count: d)])
+            }
+            try checkDimension(m.dimension)
+            let mean = m.mean, variance = m.variance
+            return TargetSpec(
+                name: name, target: m, radius: mean.reduce(0) { $0 + $1 * $1 }.squareRoot(), tau: variance.max()!.squareRoot(),
+                exactSampler: { m.sample(count: $0, seed: $1) }, parameters: ["components": Double(m.componentCount)],
+                space: .nonNegative, closedForm: m)
+        }
     }
 }

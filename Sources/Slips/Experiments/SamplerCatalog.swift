@@ -1,0 +1,215 @@
+import RealModule
+
+/// The one name → sampler table of the package (DESIGN.md §4: "one target catalog and one sampler catalog serve
+/// every command"): `slips sample` fills ``Settings`` from its options, `slips bench` from a benchmark cell's grid
+/// point, and both call ``make(_:settings:target:)``, so a name and an option mean the same everywhere.
+public enum SamplerCatalog {
+    /// The sampler names, in `--help` order.
+    public static let names = ["slips", "sl", "mala", "ula", "hmc", "smc", "ais", "rdmc", "oat"]
+    /// The observation processes of `sl` (spec/denoising.md §6.2).
+    public static let processNames = ["gaussian", "linear", "erasure", "binary", "poisson"]
+    /// The denoisers of `sl` and `slips`.
+    public static let denoiserNames = ["exact", "mcmc"]
+
+    /// Every sampler option; nil means the sampler's default (listed in `slips sample --help` and the README).
+    public struct Settings: Sendable {
+        public var schedule: String?
+        public var alpha1: Double?
+        public var alpha2: Double?
+        public var horizon: Double?
+        public var epsilon: Double?
+        public var epsilonEnd: Double?
+        public var steps: Int?
+        public var mcmcSteps: Int?
+        public var chains: Int?
+        public var keep: Int?
+        public var initSteps: Int?
+        public var sigma: Double?
+        public var stepSize: Double?
+        public var warmup: Int?
+        public var leapfrogSteps: Int?
+        public var adaptation: MCMCSampler.Adaptation?
+        public var targetAcceptance: Double?
+        public var initScale: Double?
+        public var friction: Double?
+        public var systematicResampling: Bool?
+        public var essThreshold: Double?
+        /// `sl`: the observation process (default: gaussian, binary or poisson by the target's space).
+        public var process: String?
+        /// `sl`, `slips`: exact or mcmc (default: `sl` exact where the target has a closed form, `slips` mcmc).
+        public var denoiser: String?
+        /// `sl`: the time grid of the process (default geometric).
+        public var grid: TimeGrid?
+        /// `sl`: the first non-zero time of the grid.
+        public var tMin: Double?
+        /// `sl --process linear`: A (k × d); nil: a 2d × d matrix of N(0, 1/d) entries from ``matrixSeed``.
+        public var matrix: Points?
+        public var matrixSeed: UInt64 = 0
+
+        public init() {}
+    }
+
+    /// Builds sampler `name` for `target` with `settings`; throws one clear message for an unknown name, a sampler
+    /// that cannot sample the target's space, or a bad setting.
+    public static func make(_ name: String, settings s: Settings, target: TargetSpec) throws -> any Sampler {
+        if target.space != .continuous && name != "sl" {
+            throw SamplerError("target '\(target.name)' lives on \(target.space.rawValue): only --sampler sl samples it "
+                + "(processes \(target.space == .binary ? "binary, erasure" : "poisson"))")
+        }
+        switch name {
+        case "slips": return try slips(s, target: target)
+        case "sl": return try stochasticLocalization(s, target: target)
+        case "mala", "ula", "hmc":
+            let kernel: MCMCSampler.Kernel = name == "mala" ? .mala : name == "ula" ? .ula : .hmc(leapfrogSteps: s.leapfrogSteps ?? 10)
+            let m = MCMCSampler(
+                kernel: kernel, steps: s.steps ?? 1000, warmupSteps: s.warmup ?? 1000, initialStepSize: s.stepSize ?? 0.1,
+                adaptation: s.adaptation, targetAcceptance: s.targetAcceptance, initialScale: s.initScale ?? target.slipsSigma)
+            try m.validate()
+            return m
+        case "smc":
+            var c = SMCSampler.Configuration(target: target)
+            if let v = s.sigma { c.sigma = v }
+            c.temperatures = s.steps ?? 1024
+            c.mcmcSteps = s.mcmcSteps ?? 32
+            if let h = s.stepSize { c.initialStepSize = h }
+            if let a = s.targetAcceptance { c.adaptation.targetAcceptance = a }
+            if s.systematicResampling == true { c.resampling = .systematic }
+            if let f = s.essThreshold { c.resamplingTrigger = .effectiveSampleSizeBelow(f) }
+            try c.validate()
+            return SMCSampler(configuration: c)
+        case "ais":
+            var c = AISSampler.Configuration(target: target)
+            if let v = s.sigma { c.sigma = v }
+            c.temperatures = s.steps ?? 1024
+            c.mcmcSteps = s.mcmcSteps ?? 32
+            if let h = s.stepSize { c.initialStepSize = h }
+            if let a = s.targetAcceptance { c.adaptation.targetAcceptance = a }
+            try c.validate()
+            return AISSampler(configuration: c)
+        case "rdmc":
+            var c = RDMCSampler.Configuration(horizon: s.horizon ?? -Double.log(0.8))
+            c.gridPoints = s.steps ?? 1024
+            c.mcmcSteps = s.mcmcSteps ?? 32
+            c.chains = s.chains ?? 4
+            c.keep = s.keep
+            c.initialStepSize = s.stepSize
+            if let a = s.targetAcceptance { c.adaptation.targetAcceptance = a }
+            try c.validate()
+            return RDMCSampler(configuration: c)
+        case "oat":
+            var c = OATSampler.Configuration(target: target)
+            if let v = s.sigma { c.sigma = v }
+            c.gridPoints = s.steps ?? 1024
+            c.mcmcSteps = s.mcmcSteps ?? 32
+            if let h = s.stepSize { c.stepSize = h }
+            c.effectiveFriction = s.friction ?? 0.0625
+            try c.validate()
+            return OATSampler(configuration: c)
+        default:
+            throw SamplerError("unknown sampler '\(name)'; known samplers: \(names.joined(separator: ", "))")
+        }
+    }
+
+    /// SLIPS with the paper's defaults (spec/slips.md §1.9) and the per-target ε of ``SLIPSDefaults``; with
+    /// `denoiser: "exact"` the same process with the closed-form denoiser ("oracle SLIPS").
+    static func slips(_ s: Settings, target: TargetSpec) throws -> any Sampler {
+        let d = target.dimension
+        let classic = (s.schedule ?? "geometric") == "classic"
+        guard classic || s.schedule == nil || s.schedule == "geometric" else {
+            throw SamplerError("unknown schedule '\(s.schedule!)'; known schedules: classic, geometric")
+        }
+        let schedule: any SNRSchedule = classic
+            ? try ClassicSchedule(horizon: s.horizon ?? 150)
+            : try GeometricSchedule(alpha1: s.alpha1 ?? 1, alpha2: s.alpha2 ?? 1, horizon: s.horizon ?? 1)
+        let eps = s.epsilon ?? (classic
+            ? SLIPSDefaults.classicEpsilon(target: target.name, dimension: d) : SLIPSDefaults.epsilon(target: target.name, dimension: d))
+        let epsEnd = s.epsilonEnd ?? ((schedule as? GeometricSchedule).map {
+            $0.matchedEpsilonEnd(classicHorizon: SLIPSDefaults.matchedClassicHorizon(target: target.name))
+        } ?? 0)
+        var c = SLIPSConfiguration(schedule: schedule, sigma: s.sigma ?? target.slipsSigma, epsilon: eps, epsilonEnd: epsEnd)
+        c.gridPoints = s.steps ?? 1024
+        c.mcmcSteps = s.mcmcSteps ?? 32
+        c.chains = s.chains ?? 4
+        c.keep = s.keep ?? Swift.max(1, c.mcmcSteps / 2)
+        c.initSteps = s.initSteps ?? 10
+        if let h = s.stepSize { c.initialStepSize = h }
+        if let a = s.targetAcceptance { c.adaptation.targetAcceptance = a }
+        try c.validate(dimension: d)
+        switch s.denoiser ?? "mcmc" {
+        case "mcmc": return SLIPSSampler(configuration: c)
+        case "exact":
+            let exact = try exactDenoiser(for: target, kind: .gaussian)
+            return StochasticLocalizationSampler(process: c.observationProcess, denoiser: exact, name: "slips-exact")
+        case let other: throw unknownDenoiser(other)
+        }
+    }
+
+    /// `sl`: any observation process with the exact or the MCMC denoiser (spec/denoising.md §6).
+    static func stochasticLocalization(_ s: Settings, target: TargetSpec) throws -> any Sampler {
+        let d = target.dimension
+        let processName = s.process ?? (target.space == .binary ? "binary" : target.space == .nonNegative ? "poisson" : "gaussian")
+        let grid = s.grid ?? .geometric
+        let steps = s.steps
+        switch processName {
+        case "gaussian":
+            let p = try GaussianObservationProcess.plain(
+                horizon: s.horizon ?? 1000, steps: steps ?? 400, start: s.tMin ?? 1e-4, grid: grid)
+            return try compose(p, s, target: target)
+        case "linear":
+            let a = try s.matrix ?? randomMatrix(rows: 2 * d, columns: d, seed: s.matrixSeed)
+            let p = try LinearObservationProcess(
+                matrix: a, horizon: s.horizon ?? 1000, steps: steps ?? 400, start: s.tMin ?? 1e-4, grid: grid)
+            return try compose(p, s, target: target)
+        case "erasure":
+            return try compose(ErasureProcess(steps: steps, dimension: d), s, target: target)
+        case "binary":
+            let p = try BinarySymmetricProcess(horizon: s.horizon ?? 8, steps: steps ?? 400, start: s.tMin ?? 1e-3, grid: grid)
+            return try compose(p, s, target: target)
+        case "poisson":
+            let p = try PoissonObservationProcess(horizon: s.horizon ?? 100, steps: steps ?? 400, start: s.tMin ?? 1e-3, grid: grid)
+            return try compose(p, s, target: target)
+        default:
+            throw SamplerError("unknown process '\(processName)'; known processes: \(processNames.joined(separator: ", "))")
+        }
+    }
+
+    static func compose<P: ObservationProcess>(_ p: P, _ s: Settings, target: TargetSpec) throws -> any Sampler {
+        let fits = target.closedForm?.closedFormObservations.contains(p.kind) == true
+        switch s.denoiser ?? (fits ? "exact" : "mcmc") {
+        case "exact":
+            let sampler = StochasticLocalizationSampler(process: p, denoiser: try exactDenoiser(for: target, kind: p.kind))
+            try sampler.validate(dimension: target.dimension, space: target.space)
+            return sampler
+        case "mcmc":
+            var m = MCMCDenoiser(chains: s.chains ?? 4, steps: s.mcmcSteps ?? 32, keep: s.keep,
+                                 initialStepSize: s.stepSize ?? 1e-5)
+            if let a = s.targetAcceptance { m.adaptation.targetAcceptance = a }
+            let sampler = StochasticLocalizationSampler(process: p, denoiser: m)
+            try sampler.validate(dimension: target.dimension, space: target.space)
+            return sampler
+        case let other: throw unknownDenoiser(other)
+        }
+    }
+
+    static func exactDenoiser(for target: TargetSpec, kind: ObservationKind) throws -> ExactDenoiser {
+        guard let prior = target.closedForm else {
+            throw SamplerError("target '\(target.name)' has no closed-form denoiser: --denoiser exact needs a mixture "
+                + "target (two-modes, 8-gaussians, gaussian-mixture, binary-mixture, gamma-mixture); use --denoiser mcmc")
+        }
+        let denoiser = ExactDenoiser(prior: prior)
+        try denoiser.check(kind, dimension: target.dimension)
+        return denoiser
+    }
+
+    static func unknownDenoiser(_ name: String) -> SamplerError {
+        SamplerError("unknown denoiser '\(name)'; known denoisers: \(denoiserNames.joined(separator: ", "))")
+    }
+
+    /// A `rows × columns` matrix of N(0, 1/columns) entries from stream `(seed, 0, .user)`: the default A of the
+    /// linear process.
+    public static func randomMatrix(rows: Int, columns: Int, seed: UInt64) throws -> Points {
+        var g = RandomStream.make(seed: seed, index: 0, purpose: .user)
+        let scale = 1 / Double(columns).squareRoot()
+        return Points(dimension: columns, storage: (0..<(rows * columns)).map { _ in scale * g.nextNormal() })
+    }
+}
