@@ -6,12 +6,13 @@ import Slips
 struct SlipsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "slips",
-        abstract: "Sample hard distributions by denoising (SLIPS, MALA, ULA, HMC).",
+        abstract: "Sample hard distributions by denoising (SLIPS, stochastic localization, baselines, MCMC).",
         discussion: """
             Example:
               slips sample --target two-modes --dim 8 --samples 8192 --seed 0 --output s.npy
             """,
-        subcommands: [SampleCommand.self, TargetsCommand.self, MergeCommand.self, BenchCommand.self, OptimizeCommand.self]
+        subcommands: [SampleCommand.self, TargetsCommand.self, MergeCommand.self, BenchCommand.self, OptimizeCommand.self,
+                      ExperimentCommand.self]
     )
 }
 

@@ -1,5 +1,5 @@
 // Throughput benchmarks of the hot paths (release build):
-//   cd Benchmarks && swift run -c release SlipsBenchmarks [--quick] [--targets-only]
+//   cd Benchmarks && swift run -c release SlipsBenchmarks [--quick] [--targets-only] [--samplers]
 // Prints a Markdown table: normals per second, bare target gradient evaluations per second, MALA kernel
 // steps per second, and SLIPS gradient evaluations per second at S = 32, C = 4 on 1 and all threads.
 import Dispatch
@@ -99,6 +99,45 @@ nonisolated(unsafe) var rows: [(String, String, String)] = []
             sink(lp); sink(grad)
         }
     }
+}
+
+/// CPU seconds of this process (all threads).
+func cpuSeconds() -> Double {
+    var t = timespec()
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t)
+    return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
+}
+
+/// `--samplers`: the denoising samplers end to end on one thread (SLIPS d = 8 and 64 at K = 256; OAT and RDMC on
+/// two-modes d = 16), best of 3, as evaluations per CPU-second and per wall-second. For A/B runs of two commits.
+@MainActor func samplerBenchmarks() throws {
+    func measure(_ name: String, _ sampler: any Sampler, _ spec: TargetSpec, samples n: Int) throws {
+        var best = (cpu: Double.infinity, wall: Double.infinity, work: 0.0)
+        for _ in 0..<3 {
+            let c0 = cpuSeconds()
+            let r = try sampler.sample(spec.target, indices: 0..<n, seed: 0, threads: 1, progress: nil)
+            let cpu = cpuSeconds() - c0
+            let work = Double(r.gradientEvaluations + r.logDensityEvaluations)
+            if cpu < best.cpu { best = (cpu, r.wallSeconds, work) }
+        }
+        row("\(name) per CPU-second", best.work / best.cpu, "evaluations/s (1 thread)")
+        row("\(name) per wall-second", best.work / best.wall, "evaluations/s (1 thread)")
+    }
+    for d in [8, 64] {
+        let spec = try TargetCatalog.make("two-modes", dimension: d)
+        var c = SLIPSConfiguration(schedule: try GeometricSchedule(), sigma: spec.slipsSigma,
+                                   epsilon: SLIPSDefaults.epsilon(target: "two-modes", dimension: d), epsilonEnd: 6.62e-3)
+        c.gridPoints = 256
+        try measure("SLIPS two-modes d=\(d), K=256", SLIPSSampler(configuration: c), spec, samples: 1024 / d)
+    }
+    let spec = try TargetCatalog.make("two-modes", dimension: 16)
+    try measure("OAT two-modes d=16, K=1024", OATSampler(configuration: .init(target: spec)), spec, samples: 4)
+    try measure("RDMC two-modes d=16, K=1024", RDMCSampler(configuration: .init(horizon: RDMCSampler.horizonGrid[1])), spec, samples: 8)
+}
+
+if CommandLine.arguments.contains("--samplers") {
+    try samplerBenchmarks()
+    exit(0)
 }
 
 if CommandLine.arguments.contains("--targets-only") {

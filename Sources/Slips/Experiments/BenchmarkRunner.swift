@@ -149,17 +149,7 @@ public struct BenchmarkRunner: Sendable {
 
     /// The records of a JSON-lines file written by a benchmark run; a malformed line is an error naming it.
     public static func records(atPath runsPath: String) throws -> [BenchmarkRecord] {
-        let text = try String(contentsOfFile: runsPath, encoding: .utf8)
-        let decoder = JSONDecoder()
-        var out: [BenchmarkRecord] = []
-        for (i, line) in text.split(separator: "\n").enumerated() where !line.isEmpty {
-            do {
-                out.append(try decoder.decode(BenchmarkRecord.self, from: Data(line.utf8)))
-            } catch {
-                throw IOError(path: runsPath, message: "line \(i + 1) is not a benchmark record (\(error))")
-            }
-        }
-        return out
+        try JSONLines.read(BenchmarkRecord.self, path: runsPath, what: "a benchmark record")
     }
 
     /// How many shards `cell` runs in: `chunks` when its shards concatenate to the unsplit run, else 1.
@@ -224,7 +214,7 @@ public struct BenchmarkRunner: Sendable {
             host: BenchmarkHost.description(threads: threads))
         try FileManager.default.createDirectory(atPath: chunkDirectory(cell), withIntermediateDirectories: true)
         try NPY.write(set.points, to: chunkPath(cell, index: index, count: n, ext: "npy"))
-        try AtomicFile.write(Array(try Self.sortedKeysEncoder().encode(chunk)),
+        try AtomicFile.write(Array(try JSONLines.encoder().encode(chunk)),
                              to: chunkPath(cell, index: index, count: n, ext: "json"))
         return chunk
     }
@@ -335,26 +325,8 @@ public struct BenchmarkRunner: Sendable {
             wallSeconds: parts.reduce(0) { $0 + $1.chunk.wallSeconds }, statistics: statistics)
     }
 
-    /// The JSON encoder of records and chunks: sorted keys, so that files diff line by line.
-    static func sortedKeysEncoder() -> JSONEncoder {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        return encoder
-    }
-
     /// Appends one record as a JSON line and flushes it to disk.
     func append(_ record: BenchmarkRecord) throws {
-        var line = try Self.sortedKeysEncoder().encode(record)
-        line.append(UInt8(ascii: "\n"))
-        if !FileManager.default.fileExists(atPath: runsPath) {
-            _ = FileManager.default.createFile(atPath: runsPath, contents: nil)
-        }
-        guard let h = FileHandle(forWritingAtPath: runsPath) else {
-            throw IOError(path: runsPath, message: "cannot open for appending")
-        }
-        defer { try? h.close() }
-        try h.seekToEnd()
-        try h.write(contentsOf: line)
-        try h.synchronize()
+        try JSONLines.append(record, to: runsPath)
     }
 }

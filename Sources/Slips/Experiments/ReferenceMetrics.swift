@@ -1,6 +1,9 @@
 /// The metrics of spec/slips.md §3 that a target's ground truth allows, computed for a run's samples:
 /// - mixtures: `mode_weight_error` (nearest-mean assignment, ½ Σ|ŵ_k - w_k|, = |ŵ - 2/3| for two modes) and
 ///   `mode_weight_0` (the fraction assigned to the first mean);
+/// - `gaussian-mixture`: `within_mode_variance_ratio` (``withinModeVarianceRatio(_:means:variances:)``);
+/// - binary mixtures: `component_weight_error` (½ Σ_k |mean_i P(k | x_i) - π_k|, the unbiased weight metric of
+///   spec/denoising.md §1.7) and `component_weight_0`;
 /// - targets with exact samples (drawn from stream `(seed, i, .exactSamples)`, as many as the run's samples):
 ///   `w2_sliced` (the benchmark's "fast sliced W2"), `sliced_w2` (a true sliced W2 over 128 random directions),
 ///   `mean_error`, `covariance_error`, `ks_sliced` (the benchmark's binned sliced Kolmogorov–Smirnov distance, its
@@ -20,6 +23,17 @@ public enum ReferenceMetrics {
         if let mixture = target.mixture {
             m["mode_weight_error"] = modeWeightError(x, means: mixture.means, targetWeights: mixture.weights, weights: set.weights)
             m["mode_weight_0"] = modeWeights(x, means: mixture.means, weights: set.weights)[0]
+        }
+        if target.name == "gaussian-mixture", let mixture = target.mixture, x.count > 0 {
+            m["within_mode_variance_ratio"] = withinModeVarianceRatio(x, means: mixture.means, variances: mixture.variances)
+        }
+        if let b = target.closedForm as? BinaryProductMixture, x.count > 0, x.dimension == b.dimension {
+            var w = [Double](repeating: 0, count: b.componentCount)
+            for i in 0..<x.count {
+                for (k, r) in b.responsibilities(x[row: i]).enumerated() { w[k] += r / Double(x.count) }
+            }
+            m["component_weight_error"] = 0.5 * zip(w, b.weights).reduce(0) { $0 + abs($1.0 - $1.1) }
+            m["component_weight_0"] = w[0]
         }
         if let exact = target.exactSampler, x.count >= 2 {
             let reference = exact(x.count, seed)

@@ -60,3 +60,36 @@ public func modeWeightError(
     for k in estimated.indices { total += abs(estimated[k] - targetWeights[k]) }
     return 0.5 * total
 }
+
+/// The within-mode variance relative to the components' own (spec/denoising.md §1.7, "within-mode variance"): the
+/// samples are assigned to their nearest mean; for each mode with at least two samples, the per-coordinate variance
+/// around the mode's sample mean divided by the component's variance, averaged over coordinates; the modes are
+/// averaged with their sample counts. 1 for exact samples; a denoiser that shrinks (or widens) clusters moves it.
+///
+/// - Precondition: `variances` has the shape of `means` (per-coordinate component variances).
+public func withinModeVarianceRatio(_ samples: Points, means: Points, variances: Points) -> Double {
+    let assignment = nearestMeanAssignments(samples, means: means)
+    let d = samples.dimension, kc = means.count
+    var count = [Double](repeating: 0, count: kc)
+    var sum = [Double](repeating: 0, count: kc * d), squares = sum
+    for (i, k) in assignment.enumerated() {
+        count[k] += 1
+        for j in 0..<d {
+            let v = samples[i, j]
+            sum[k * d + j] += v
+            squares[k * d + j] += v * v
+        }
+    }
+    var total = 0.0, used = 0.0
+    for k in 0..<kc where count[k] >= 2 {
+        var ratio = 0.0
+        for j in 0..<d {
+            let mean = sum[k * d + j] / count[k]
+            let variance = (squares[k * d + j] - count[k] * mean * mean) / (count[k] - 1)
+            ratio += variance / variances[k, j]
+        }
+        total += count[k] * ratio / Double(d)
+        used += count[k]
+    }
+    return used > 0 ? total / used : .nan
+}

@@ -1,0 +1,46 @@
+import Foundation
+
+/// Append-only JSON Lines logs (`runs.jsonl` of `slips bench` and `slips experiment`): one sorted-keys JSON object
+/// per line, each appended and flushed to disk as soon as its run ends, so an interrupted run loses nothing finished.
+public enum JSONLines {
+    /// The encoder of every record: sorted keys, so equal records are equal lines.
+    public static func encoder() -> JSONEncoder {
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys]
+        return e
+    }
+
+    /// Appends `value` as one line to `path` (created if missing) and syncs it.
+    public static func append<T: Encodable>(_ value: T, to path: String) throws {
+        var line = try encoder().encode(value)
+        line.append(UInt8(ascii: "\n"))
+        if !FileManager.default.fileExists(atPath: path) {
+            _ = FileManager.default.createFile(atPath: path, contents: nil)
+        }
+        guard let h = FileHandle(forWritingAtPath: path) else {
+            throw IOError(path: path, message: "cannot open for appending")
+        }
+        defer { try? h.close() }
+        try h.seekToEnd()
+        try h.write(contentsOf: line)
+        try h.synchronize()
+    }
+
+    /// The records of `path`, one per non-empty line. A last line without its newline that does not decode (a run
+    /// killed while appending) is skipped; any other line that does not decode is an error naming the line.
+    public static func read<T: Decodable>(_ type: T.Type, path: String, what: String) throws -> [T] {
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        let decoder = JSONDecoder()
+        var out: [T] = []
+        for (i, line) in lines.enumerated() where !line.isEmpty {
+            do {
+                out.append(try decoder.decode(T.self, from: Data(line.utf8)))
+            } catch {
+                if i == lines.count - 1 && !text.hasSuffix("\n") { break }
+                throw IOError(path: path, message: "line \(i + 1) is not \(what) (\(error))")
+            }
+        }
+        return out
+    }
+}

@@ -1,0 +1,51 @@
+import ArgumentParser
+import Foundation
+import Slips
+
+struct ExperimentCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "experiment",
+        abstract: "Regenerate a named experiment of the specs (resumable runs.jsonl, table.md with pass/fail, SVG figures).",
+        discussion: """
+            Examples:
+              slips experiment --list
+              slips experiment observation-processes --output results/observation-processes
+            """
+    )
+
+    @Argument(help: "Experiment name (see --list).")
+    var name: String?
+    @Flag(help: "List the experiments.")
+    var list = false
+    @Option(name: .shortAndLong, help: "Output directory (runs.jsonl, table.md, figures).")
+    var output: String?
+    @Option(help: "Random seed.")
+    var seed: UInt64 = 0
+    @Option(help: "Worker threads (default: all cores). Results do not depend on it.")
+    var threads: Int?
+    @Flag(help: "No progress lines.")
+    var quiet = false
+
+    func run() throws {
+        if list || name == nil {
+            for e in ExperimentCatalog.experiments { print("\(e.name)\n    \(e.summary)") }
+            if !list { throw CLIError("name an experiment (see above), e.g. slips experiment observation-processes --output DIR") }
+            return
+        }
+        guard name == "observation-processes" else {
+            throw CLIError("unknown experiment '\(name!)'; known experiments: "
+                + ExperimentCatalog.experiments.map(\.name).joined(separator: ", "))
+        }
+        guard let output else { throw CLIError("--output DIR is required") }
+        if let t = threads, t < 1 { throw CLIError("--threads must be at least 1 (got \(t))") }
+        var experiment = ObservationProcessesExperiment(outputDirectory: output)
+        experiment.seed = seed
+        if let t = threads { experiment.threads = t }
+        let records = try cliErrors {
+            try experiment.run { line in if !quiet { printError(line) } }
+        }
+        let failed = records.filter { $0.passed == false }
+        print("\(records.count) cells, \(records.filter { $0.passed == true }.count) pass, \(failed.count) fail: \(output)/table.md")
+        if !failed.isEmpty { throw ExitCode(1) }
+    }
+}
