@@ -275,4 +275,13 @@ import Testing
         s.matrix = Points(count: 6, dimension: 2)
         #expect(throws: SamplerError.self) { try SamplerCatalog.make("sl", settings: s, target: twoModes) }
     }
+
+    /// The README's Swift API example of a composed sampler compiles and samples the mixture.
+    @Test func readmeCompositionExample() throws {
+        let mixture = try GaussianMixture(weights: [0.3, 0.7], means: [[6, 6], [-6, -6]], isotropicVariances: [1, 1])
+        let sl = StochasticLocalizationSampler(process: try GaussianObservationProcess.plain(horizon: 1000, steps: 400),
+                                               denoiser: ExactDenoiser(prior: mixture))
+        let samples = try sl.sample(mixture, indices: 0..<400, seed: 0, threads: 2, progress: nil).points
+        #expect(samples.count == 400 && samples.isFinite)
+    }
 }
