@@ -95,15 +95,9 @@ extension GaussianMixture: ClosedFormPrior {
                 }
                 l[k] = e
             }
-            let lse = l.logSumExp()
-            let o = out + r * d
-            for j in 0..<d { o[j] = 0 }
-            for k in 0..<kc {
-                let resp = Double.exp(l[k] - lse)
-                for j in 0..<d {
-                    let vk = variances[k, j], mu = means[k, j]
-                    o[j] += resp * (mu + vk / (vk + s2) * (q[j] - mu))
-                }
+            mixComponents(l, dimension: d, into: out + r * d) { k, j in
+                let vk = variances[k, j], mu = means[k, j]
+                return mu + vk / (vk + s2) * (q[j] - mu)
             }
         }
     }
@@ -150,13 +144,7 @@ extension GaussianMixture: ClosedFormPrior {
                 logw[k] = Double.log(weights[k]) - 0.5 * (logDets[k] + quad)
                 comp[k] = (0..<d).map { means[k, $0] + sol[$0] }
             }
-            let lse = logw.logSumExp()
-            let o = out + r * d
-            for j in 0..<d { o[j] = 0 }
-            for k in 0..<kc {
-                let resp = Double.exp(logw[k] - lse)
-                for j in 0..<d { o[j] += resp * comp[k][j] }
-            }
+            mixComponents(logw, dimension: d, into: out + r * d) { k, j in comp[k][j] }
         }
     }
 }
@@ -187,18 +175,12 @@ extension BinaryProductMixture: ClosedFormPrior {
                         for j in 0..<d { s += Double.log(onePlus: theta[k, j] * tau[j]) }
                         l[k] = s.isNaN ? -.infinity : s
                     }
-                    let m = l.max() ?? -.infinity
-                    var total = 0.0
-                    for j in 0..<d { ob[r * d + j] = 0 }
-                    for k in 0..<kc where l[k] > -.infinity {
-                        let w = m.isFinite ? Double.exp(l[k] - m) : 1
-                        total += w
-                        for j in 0..<d {
-                            let th = theta[k, j], den = 1 + th * tau[j]
-                            ob[r * d + j] += w * (den > 0 ? (th + tau[j]) / den : tau[j])
-                        }
+                    let consistent = mixComponents(l, dimension: d, into: ob.baseAddress! + r * d) { k, j in
+                        let th = theta[k, j], den = 1 + th * tau[j]
+                        return den > 0 ? (th + tau[j]) / den : tau[j]
                     }
-                    for j in 0..<d { ob[r * d + j] = total > 0 ? ob[r * d + j] / total : tau[j] }
+                    // No component agrees with the revealed coordinates (impossible under the prior): keep them.
+                    if !consistent { for j in 0..<d { ob[r * d + j] = tau[j] } }
                 }
             }
         }
@@ -230,16 +212,33 @@ extension GammaProductMixture: ClosedFormPrior {
                         }
                         l[k] = s
                     }
-                    let lse = l.logSumExp()
-                    for j in 0..<d { ob[r * d + j] = 0 }
-                    for k in 0..<kc {
-                        let w = Double.exp(l[k] - lse)
-                        for j in 0..<d { ob[r * d + j] += w * (shapes[k, j] + yb[r * d + j]) / (rates[k, j] + t) }
+                    mixComponents(l, dimension: d, into: ob.baseAddress! + r * d) { k, j in
+                        (shapes[k, j] + yb[r * d + j]) / (rates[k, j] + t)
                     }
                 }
             }
         }
     }
+}
+
+/// `out[j] = Σ_k softmax(logWeights)_k · mean(k, j)`: a mixture posterior mean from its components' log-weights
+/// (max-subtracted; components at -∞ get weight 0) and posterior means. Returns false, leaving `out` at 0, when
+/// every component has weight 0.
+@inline(__always) @discardableResult
+func mixComponents(
+    _ logWeights: [Double], dimension d: Int, into out: UnsafeMutablePointer<Double>, _ mean: (Int, Int) -> Double
+) -> Bool {
+    for j in 0..<d { out[j] = 0 }
+    let m = logWeights.max() ?? -.infinity
+    guard m > -.infinity else { return false }
+    var total = 0.0
+    for k in logWeights.indices where logWeights[k] > -.infinity {
+        let w = Double.exp(logWeights[k] - m)
+        total += w
+        for j in 0..<d { out[j] += w * mean(k, j) }
+    }
+    for j in 0..<d { out[j] /= total }
+    return true
 }
 
 extension ClosedFormPrior {
