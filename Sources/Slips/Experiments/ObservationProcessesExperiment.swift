@@ -58,7 +58,7 @@ public struct ObservationProcessRecord: Codable, Sendable {
 /// `slips experiment observation-processes`: stochastic localization through each observation process of
 /// spec/denoising.md §6.2 against the exact law (T-e1, T-e4 of §6.5), oracle SLIPS and SLIPS itself (spec/slips.md),
 /// as `runs.jsonl` (one line per cell, resumable), `table.md` (process × metric, criterion, pass) and one SVG per cell
-/// (a 1-D marginal of the samples against exact draws).
+/// (a 1-D marginal of the samples against exact draws; a PNG copy where `rsvg-convert` exists).
 public struct ObservationProcessesExperiment {
     public var outputDirectory: String
     public var seed: UInt64 = 0
@@ -142,7 +142,7 @@ public struct ObservationProcessesExperiment {
             metrics["prior_mean_z"] = Self.priorMeanZ(set.points, mean: gamma.mean)
         }
         let exact = spec.exactSampler!(cell.samples, seed &+ 1)
-        try AtomicFile.write(text: Self.figure(cell, samples: set.points, exact: exact), to: outputDirectory + "/\(cell.key).svg")
+        _ = try BenchmarkReport.write(Self.figure(cell, samples: set.points, exact: exact), outputDirectory + "/\(cell.key).svg")
         let denoiser = cell.settings.denoiser
             ?? (cell.sampler == "slips" ? "mcmc" : spec.closedForm == nil ? "mcmc" : "exact")
         return ObservationProcessRecord(
@@ -174,11 +174,13 @@ public struct ObservationProcessesExperiment {
         }
     }
 
-    /// Histograms (60 bins over the pooled range) of the samples' and exact draws' marginals.
+    /// Histograms of the samples' and exact draws' marginals: 60 bins over the pooled range, or one bin per count of
+    /// `+1` coordinates for binary targets.
     static func figure(_ cell: ObservationProcessCell, samples: Points, exact: Points) -> String {
         let a = marginal(samples, target: cell.target), b = marginal(exact, target: cell.target)
-        let lo = Swift.min(a.min()!, b.min()!), hi = Swift.max(a.max()!, b.max()!)
-        let bins = 60, width = Swift.max(hi - lo, 1e-9) / Double(bins)
+        let binary = cell.target == "binary-mixture"
+        let lo = binary ? -0.5 : Swift.min(a.min()!, b.min()!), hi = binary ? Double(cell.dimension) + 0.5 : Swift.max(a.max()!, b.max()!)
+        let bins = binary ? cell.dimension + 1 : 60, width = Swift.max(hi - lo, 1e-9) / Double(bins)
         func histogram(_ v: [Double]) -> [(x: Double, y: Double, error: Double)] {
             var counts = [Double](repeating: 0, count: bins)
             for x in v { counts[Swift.min(bins - 1, Int((x - lo) / width))] += 1 }
