@@ -264,8 +264,12 @@ struct SampleCommand: ParsableCommand {
     func report(_ s: RunSummary) {
         print("target \(s.target) (d = \(s.dimension)), sampler \(s.sampler), \(s.samples) samples"
               + (s.shard == "0/1" ? "" : " (shard \(s.shard) of \(s.totalSamples))") + ", seed \(s.seed)")
-        print("gradient evaluations \(grouped(s.gradientEvaluations)) (\(grouped(Int(s.gradientEvaluationsPerSample))) per sample)"
-              + " in \(short(s.wallSeconds, 3)) s: \(short(s.gradientEvaluationsPerSecond / 1e6, 3)) M/s")
+        if s.gradientEvaluations == 0 && s.logDensityEvaluations == 0 {
+            print("no target evaluations (closed-form denoiser) in \(short(s.wallSeconds, 3)) s")
+        } else {
+            print("gradient evaluations \(grouped(s.gradientEvaluations)) (\(grouped(Int(s.gradientEvaluationsPerSample))) per sample)"
+                  + " in \(short(s.wallSeconds, 3)) s: \(short(s.gradientEvaluationsPerSecond / 1e6, 3)) M/s")
+        }
         if s.logDensityEvaluations > 0 {
             print("log-density-only evaluations \(grouped(s.logDensityEvaluations)) (\(grouped(s.logDensityEvaluations / max(1, s.samples))) per sample)")
         }

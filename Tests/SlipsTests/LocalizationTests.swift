@@ -284,4 +284,17 @@ import Testing
         let samples = try sl.sample(mixture, indices: 0..<400, seed: 0, threads: 2, progress: nil).points
         #expect(samples.count == 400 && samples.isFinite)
     }
+
+    /// Progress ends at its total for the exact denoiser (denoiser calls) and the MCMC one (gradient evaluations).
+    @Test(arguments: ["exact", "mcmc"]) func progressReachesItsTotal(denoiser: String) throws {
+        let spec = try TargetCatalog.make("two-modes", dimension: 3)
+        var s = SamplerCatalog.Settings()
+        s.denoiser = denoiser
+        s.steps = 20
+        let sampler = try SamplerCatalog.make("sl", settings: s, target: spec)
+        let p = ProgressCounter(total: sampler.expectedProgressUnits(samples: 7))
+        let r = try sampler.sample(spec.target, indices: 0..<7, seed: 1, threads: 2, progress: p)
+        #expect(p.total > 0 && p.completed == p.total)
+        #expect(r.gradientEvaluations == sampler.expectedGradientEvaluations(samples: 7))
+    }
 }

@@ -35,10 +35,14 @@ public struct ExactDenoiser: Denoiser {
 
     public func expectedWork(calls: Int) -> (gradient: Int, logDensity: Int) { (0, 0) }
 
-    public struct State { let rows: Int }
+    /// The block's row count; progress counts one unit per row and call (the sampler's progress unit).
+    public struct State {
+        let rows: Int
+        let progress: ProgressCounter?
+    }
 
     public func makeState(samples: Range<Int>, seed: UInt64, dimension d: Int, progress: ProgressCounter?) -> State {
-        State(rows: samples.count)
+        State(rows: samples.count, progress: progress)
     }
 
     public func work(_ state: State) -> WorkCounts { WorkCounts() }
@@ -48,6 +52,7 @@ public struct ExactDenoiser: Denoiser {
         state: inout State
     ) {
         prior.posteriorMean(y, count: state.rows, model: model, into: &estimate)
+        state.progress?.add(state.rows)
     }
 }
 

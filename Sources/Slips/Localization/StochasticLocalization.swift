@@ -32,6 +32,12 @@ public struct StochasticLocalizationSampler<Process: ObservationProcess, D: Deno
         samples * denoiser.expectedWork(calls: process.denoiserCalls).logDensity
     }
 
+    /// Target evaluations, or with a denoiser that makes none (exact) the denoiser calls, `samples × calls`.
+    public func expectedProgressUnits(samples: Int) -> Int {
+        let w = denoiser.expectedWork(calls: process.denoiserCalls)
+        return w.gradient > 0 ? samples * w.gradient : w.logDensity > 0 ? samples * w.logDensity : samples * process.denoiserCalls
+    }
+
     /// Checks that the process fits a target of dimension `d` living in `space`, and the denoiser the process.
     public func validate(dimension d: Int, space: SampleSpace) throws {
         guard space == process.space else {

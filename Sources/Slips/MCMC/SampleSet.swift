@@ -48,6 +48,9 @@ public protocol Sampler: Sendable {
     func expectedGradientEvaluations(samples: Int) -> Int
     /// Log-density-only evaluations the run will make (0 by default).
     func expectedLogDensityEvaluations(samples: Int) -> Int
+    /// The work a ``ProgressCounter`` tracks for this sampler (default: its gradient evaluations, or its
+    /// log-density evaluations when it makes no gradient evaluations, as OAT).
+    func expectedProgressUnits(samples: Int) -> Int
     func sample<T: LogDensity>(
         _ target: T, indices: Range<Int>, seed: UInt64, threads: Int, progress: ProgressCounter?
     ) throws -> SampleSet
@@ -56,8 +59,6 @@ public protocol Sampler: Sendable {
 extension Sampler {
     public func expectedLogDensityEvaluations(samples: Int) -> Int { 0 }
 
-    /// The work a ``ProgressCounter`` tracks for this sampler: its gradient evaluations, or its log-density
-    /// evaluations when it makes no gradient evaluations (OAT).
     public func expectedProgressUnits(samples: Int) -> Int {
         let g = expectedGradientEvaluations(samples: samples)
         return g > 0 ? g : expectedLogDensityEvaluations(samples: samples)
