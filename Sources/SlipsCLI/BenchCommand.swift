@@ -38,7 +38,7 @@ struct BenchCommand: ParsableCommand {
     var bestFrom: String?
     @Flag(name: .customLong("equal-budget"), help: "Give every method the SLIPS gradient-evaluation budget per sample.")
     var equalBudget = false
-    @Option(name: .customLong("data-dir"), help: "Directory of the Ionosphere/Sonar CSV files (default: $SLIPS_DATASETS or ../shared/slips_datasets).")
+    @Option(name: .customLong("data-dir"), help: "Directory of the Ionosphere/Sonar CSV files (default: $SLIPS_DATASETS, else the project's data/slips_datasets).")
     var dataDir: String?
     @Option(help: "Worker threads (default: all cores).")
     var threads: Int?
@@ -60,6 +60,11 @@ struct BenchCommand: ParsableCommand {
     func run() throws {
         let start = Date()
         var p = try cliErrors { try BenchmarkProfile.named(profile) }
+        if let t = threads, t < 1 { throw CLIError("--threads must be at least 1 (got \(t))") }
+        for (option, value) in [("--targets", targets), ("--algorithms", algorithms), ("--seeds", seeds)]
+        where value.map({ $0.split(separator: ",").isEmpty }) == true {
+            throw CLIError("\(option) selects nothing (got '\(value!)')")
+        }
         if let t = targets {
             let ids = t.split(separator: ",").map(String.init)
             p.targets = try ids.map { id in
@@ -101,11 +106,14 @@ struct BenchCommand: ParsableCommand {
         let runner = BenchmarkRunner(profile: p, outputDirectory: output, threads: threads ?? ParallelBlocks.availableThreads,
                                      dataDirectory: dataDir, chunks: chunks, stopAfter: stopAfter)
         let full = try reportProfile(p)
+        if !reportOnly && p.cells.isEmpty { throw CLIError("the selection runs no cell (check --targets, --algorithms, --seeds)") }
+        var failed = 0
         let records = try cliErrors {
-            try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
+            try AtomicFile.createDirectory(output)
             try AtomicFile.checkWritable(path: output + "/table.md")
             if !reportOnly {
                 _ = try runner.run { line in
+                    if line.contains(": failed: ") { failed += 1 }
                     FileHandle.standardOutput.write(Data((line + "\n").utf8))
                 }
             }
@@ -120,6 +128,7 @@ struct BenchCommand: ParsableCommand {
             let figures = try BenchmarkReport.figures(records, profile: full, directory: output, dataDirectory: dataDir)
             print("wrote \(output)/table.md" + (figures.isEmpty ? "" : " and \(figures.count) figure(s)"))
         }
+        if failed > 0 { throw CLIError("\(failed) cell(s) failed (see the lines above); the table has the others") }
     }
 
     /// The profile table.md covers: the named profile at this invocation's K and budget mode, with every target,

@@ -105,20 +105,41 @@ struct OptimizeCommand: ParsableCommand {
         s.samplingSteps = samplingSteps
         s.threads = threads
         let files = ["theta.npy", "objective.npy", "summary.json", "objective.svg", "density.svg"].map { output + "/" + $0 }
-        var created = false
+        // Sizes bounded before any arithmetic or allocation uses them.
+        let bounds: [(String, Int?, Int)] = [
+            ("--steps", steps, 1_000_000_000), ("--particles", particles, 100_000_000), ("--inner-steps", innerSteps, 1_000_000),
+            ("--reference-draws", referenceDraws, 100_000_000), ("--sampling-steps", samplingSteps, 1_000_000),
+            ("--threads", threads, 4096),
+        ]
+        for (name, value, limit) in bounds {
+            if let v = value, v > limit { throw CLIError("\(name) must be at most \(limit) (got \(v))") }
+        }
+        if threads < 1 { throw CLIError("--threads must be at least 1 (got \(threads))") }
+        if ImplicitDiffusionExperiments.expectedWork(s) >= Count.saturated / 2 {
+            throw CLIError("the run would make more than 4.6e18 potential evaluations; reduce --steps or --particles")
+        }
+        // The folders this run creates (outermost first), removed again if it fails.
+        var created: [String] = []
         try optimizeErrors {
             var isDirectory: ObjCBool = false
             if FileManager.default.fileExists(atPath: output, isDirectory: &isDirectory) {
                 guard isDirectory.boolValue else { throw CLIError("\(output): exists and is not a directory") }
             } else {
-                do {
-                    try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
-                    created = true
-                } catch {
-                    throw CLIError("\(output): cannot create the output directory")
+                var missing: [String] = []
+                var p = output
+                while !p.isEmpty && p != "/" && p != "." && !FileManager.default.fileExists(atPath: p) {
+                    missing.insert(p, at: 0)
+                    p = (p as NSString).deletingLastPathComponent
                 }
+                try AtomicFile.createDirectory(output)
+                created = missing
             }
-            for f in files { try AtomicFile.checkWritable(path: f) }
+            do {
+                for f in files { try AtomicFile.checkWritable(path: f) }
+            } catch {
+                for d in created.reversed() { _ = rmdir(d) }
+                throw error
+            }
         }
         let counter = ProgressCounter(total: ImplicitDiffusionExperiments.expectedWork(s))
         let display = ProgressDisplay(counter: counter, label: "optimize \(experiment.rawValue)")
@@ -130,8 +151,8 @@ struct OptimizeCommand: ParsableCommand {
                 return try ImplicitDiffusionExperiments.run(s, progress: counter)
             }
         } catch {
-            // Leave nothing behind: remove the output directory if this run created it (it is still empty).
-            if created { _ = rmdir(output) }
+            // Leave nothing behind: remove the folders this run created (they are still empty).
+            for d in created.reversed() { _ = rmdir(d) }
             throw error
         }
         try optimizeErrors {

@@ -57,7 +57,7 @@ struct SampleCommand: ParsableCommand {
     var target: String = "two-modes"
     @Option(help: "Dimension (targets of any dimension; phi-four: the number of sites).")
     var dim: Int?
-    @Option(name: .customLong("data-dir"), help: "ionosphere/sonar: directory of the CSV splits (default $SLIPS_DATASETS or ../shared/slips_datasets).")
+    @Option(name: .customLong("data-dir"), help: "ionosphere/sonar: directory of the CSV splits (default $SLIPS_DATASETS, else the project's data/slips_datasets).")
     var dataDir: String?
     @Option(help: "logistic-regression: training CSV (features and a 0/1 label column y).")
     var train: String?
@@ -66,11 +66,11 @@ struct SampleCommand: ParsableCommand {
     @Option(help: "gaussian-mixture, binary-mixture, gamma-mixture: the mixture as JSON (see the README).")
     var mixture: String?
     @Option(help: "phi-four: local field b.")
-    var field: Double = 0
+    var field: Double?
     @Option(help: "phi-four: coupling a.")
-    var coupling: Double = 0.1
+    var coupling: Double?
     @Option(help: "phi-four: inverse temperature β.")
-    var beta: Double = 20
+    var beta: Double?
 
     // Sampler.
     @Option(help: "Sampler: slips, sl (stochastic localization), mala, ula, hmc, or the baselines smc, ais, rdmc, oat.")
@@ -86,11 +86,11 @@ struct SampleCommand: ParsableCommand {
     @Option(name: .customLong("t-min"), help: "sl: first non-zero time of the grid (gaussian/linear 1e-4, binary/poisson 1e-3).")
     var tMin: Double?
     @Option(help: "SLIPS SNR schedule: classic or geometric.")
-    var schedule: ScheduleName = .geometric
+    var schedule: ScheduleName?
     @Option(help: "Geometric schedule exponent alpha1.")
-    var alpha1: Double = 1
+    var alpha1: Double?
     @Option(help: "Geometric schedule exponent alpha2.")
-    var alpha2: Double = 1
+    var alpha2: Double?
     @Option(help: "t_0 (default: per target, see `slips targets`).")
     var epsilon: Double?
     @Option(name: .customLong("epsilon-end"), help: "Geometric schedule: t_end = T - epsilon-end (default: matched to log-SNR log 150).")
@@ -100,21 +100,21 @@ struct SampleCommand: ParsableCommand {
     @Option(help: "SLIPS: grid points K (default 1024); sl: time steps (400; erasure: d); SMC/AIS: temperatures; RDMC: time steps; OAT: K of M = (K/8)(S/32) levels. MCMC: steps after warm-up (default 1000).")
     var steps: Int?
     @Option(name: .customLong("mcmc-steps"), help: "SLIPS: MALA steps S per denoiser call.")
-    var mcmcSteps: Int = 32
+    var mcmcSteps: Int?
     @Option(help: "SLIPS: MALA chains C per sample.")
-    var chains: Int = 4
+    var chains: Int?
     @Option(help: "SLIPS: states averaged per chain (default S/2).")
     var keep: Int?
     @Option(name: .customLong("init-steps"), help: "SLIPS: Langevin-within-Langevin initialisation steps L.")
-    var initSteps: Int = 10
+    var initSteps: Int?
     @Option(help: "SLIPS: sigma (default sqrt(R²/d + tau²) from the target).")
     var sigma: Double?
     @Option(name: .customLong("step-size"), help: "Initial step size (SLIPS 1e-5, MCMC 0.1, SMC/AIS 1e-2); OAT: Langevin step size (0.03).")
     var stepSize: Double?
     @Option(help: "MCMC: warm-up (adaptation) steps.")
-    var warmup: Int = 1000
+    var warmup: Int?
     @Option(name: .customLong("leapfrog-steps"), help: "HMC: leapfrog steps per transition.")
-    var leapfrogSteps: Int = 10
+    var leapfrogSteps: Int?
     @Option(help: "MCMC: step-size adaptation during warm-up: dual-averaging, multiplicative or none.")
     var adapt: AdaptationName?
     @Option(name: .customLong("target-acceptance"), help: "Target acceptance (SLIPS 0.75; MALA 0.75; HMC 0.8).")
@@ -122,9 +122,9 @@ struct SampleCommand: ParsableCommand {
     @Option(name: .customLong("init-scale"), help: "MCMC: chains start from N(0, s² I) (default: SLIPS sigma).")
     var initScale: Double?
     @Option(help: "OAT: effective friction (grid 0.0625, 0.05).")
-    var friction: Double = 0.0625
+    var friction: Double?
     @Option(help: "SMC: resampling scheme, multinomial or systematic.")
-    var resampling: ResamplingName = .multinomial
+    var resampling: ResamplingName?
     @Option(name: .customLong("ess-threshold"), help: "SMC: resample only when the ESS falls below this fraction of N (default: every step).")
     var essThreshold: Double?
 
@@ -165,23 +165,50 @@ struct SampleCommand: ParsableCommand {
             defer { display.stop(quiet: quiet) }
             return try job.run(progress: counter)
         }
+        var summaryValue = result.summary
         try cliErrors {
-            try fmt.write(result.samples.points, to: output)
+            let points = result.samples.points
+            if let w = result.samples.weights {
+                // Weighted samples (AIS): the normalised weights beside the samples, or as a last CSV column.
+                if fmt == .csv {
+                    var storage: [Double] = []
+                    storage.reserveCapacity(points.count * (points.dimension + 1))
+                    for i in 0..<points.count { storage += points[row: i] + [w[i]] }
+                    try CSV.write(Points(dimension: points.dimension + 1, storage: storage),
+                                  header: (0..<points.dimension).map { "x\($0)" } + ["weight"], to: output)
+                } else {
+                    let path = Self.weightsPath(output)
+                    try NPY.write(values: w, shape: [w.count], to: path)
+                    summaryValue.weightsFile = path
+                    try fmt.write(points, to: output)
+                }
+            } else {
+                try fmt.write(points, to: output)
+            }
             if let s = summary {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-                try AtomicFile.write(Array(try encoder.encode(result.summary)), to: s)
+                try AtomicFile.write(Array(try encoder.encode(summaryValue)), to: s)
             }
-            if let p = plot { try writePlot(result.samples.points, job: job, to: p) }
+            if job.shard.count > 1 {
+                try AtomicFile.write(Array(try JSONLines.encoder().encode(ShardSidecar(summaryValue))), to: ShardSidecar.path(output))
+            }
+            if let p = plot { try writePlot(points, job: job, to: p) }
         }
-        report(result.summary)
+        report(summaryValue)
+    }
+
+    /// `s.npy` → `s.weights.npy`.
+    static func weightsPath(_ output: String) -> String {
+        output.lowercased().hasSuffix(".npy") ? String(output.dropLast(4)) + ".weights.npy" : output + ".weights.npy"
     }
 
     func makeJob() throws -> SamplingJob {
         if let d = dim, d <= 0 { throw CLIError("--dim must be positive (got \(d))") }
         if samples <= 0 { throw CLIError("--samples must be positive (got \(samples))") }
-        let options = TargetOptions(dataDirectory: dataDir, trainPath: train, testPath: test, phiFourField: field,
-                                    phiFourCoupling: coupling, phiFourBeta: beta, mixturePath: mixture)
+        try checkApplicable()
+        let options = TargetOptions(dataDirectory: dataDir, trainPath: train, testPath: test, phiFourField: field ?? 0,
+                                    phiFourCoupling: coupling ?? 0.1, phiFourBeta: beta ?? 20, mixturePath: mixture)
         let spec = try TargetCatalog.make(target, dimension: dim, options: options)
         let shardPair = try parseShard()
         let sampler = try SamplerCatalog.make(self.sampler.rawValue, settings: try settings(), target: spec)
@@ -190,10 +217,62 @@ struct SampleCommand: ParsableCommand {
             threads: threads ?? ParallelBlocks.availableThreads, shard: shardPair)
     }
 
+    /// Refuses options that do not apply to the chosen target or sampler (they would otherwise be ignored silently).
+    func checkApplicable() throws {
+        let name = sampler.rawValue
+        let targetOptions: [(String, Bool, [String])] = [
+            ("--data-dir", dataDir != nil, ["ionosphere", "sonar"]), ("--train", train != nil, ["logistic-regression"]),
+            ("--test", test != nil, ["logistic-regression"]), ("--field", field != nil, ["phi-four"]),
+            ("--coupling", coupling != nil, ["phi-four"]), ("--beta", beta != nil, ["phi-four"]),
+        ]
+        for (option, given, targets) in targetOptions where given && !targets.contains(target) {
+            throw CLIError("\(option) applies to the target\(targets.count > 1 ? "s" : "") \(targets.joined(separator: ", ")), not '\(target)'")
+        }
+        let mcmc = ["mala", "ula", "hmc"]
+        let samplerOptions: [(String, Bool, [String])] = [
+            ("--schedule", schedule != nil, ["slips"]), ("--alpha1", alpha1 != nil, ["slips"]), ("--alpha2", alpha2 != nil, ["slips"]),
+            ("--epsilon", epsilon != nil, ["slips"]), ("--epsilon-end", epsilonEnd != nil, ["slips"]),
+            ("--init-steps", initSteps != nil, ["slips"]), ("--T", horizon != nil, ["slips", "sl", "rdmc"]),
+            ("--mcmc-steps", mcmcSteps != nil, ["slips", "sl", "smc", "ais", "rdmc", "oat"]),
+            ("--chains", chains != nil, ["slips", "sl", "rdmc"]), ("--keep", keep != nil, ["slips", "sl", "rdmc"]),
+            ("--sigma", sigma != nil, ["slips", "smc", "ais", "oat"]), ("--warmup", warmup != nil, mcmc),
+            ("--adapt", adapt != nil, mcmc), ("--init-scale", initScale != nil, mcmc), ("--leapfrog-steps", leapfrogSteps != nil, ["hmc"]),
+            ("--target-acceptance", targetAcceptance != nil, ["slips", "sl", "mala", "hmc", "smc", "ais", "rdmc"]),
+            ("--friction", friction != nil, ["oat"]), ("--resampling", resampling != nil, ["smc"]),
+            ("--ess-threshold", essThreshold != nil, ["smc"]), ("--process", process != nil, ["sl"]),
+            ("--matrix", matrix != nil, ["sl"]), ("--grid", grid != nil, ["sl"]), ("--t-min", tMin != nil, ["sl"]),
+            ("--denoiser", denoiser != nil, ["sl", "slips"]),
+        ]
+        for (option, given, samplers) in samplerOptions where given && !samplers.contains(name) {
+            throw CLIError("\(option) does not apply to --sampler \(name) (it applies to \(samplers.joined(separator: ", ")))")
+        }
+        if matrix != nil && process != .linear { throw CLIError("--matrix applies to --process linear only") }
+        if (name == "smc" || name == "ais") && shard != nil {
+            throw CLIError("--shard is refused for \(name): "
+                + (name == "smc" ? "its particles interact" : "its weights are normalised over the whole run")
+                + ", so shards would not concatenate to the unsharded run")
+        }
+        let paths = [("--output", Optional(output)), ("--summary", summary), ("--plot", plot)].compactMap { o, p in p.map { (o, $0) } }
+        for i in paths.indices {
+            for j in paths.indices where j > i && Self.samePath(paths[i].1, paths[j].1) {
+                throw CLIError("\(paths[i].0) and \(paths[j].0) name the same file '\(paths[j].1)'")
+            }
+        }
+    }
+
+    /// Whether two paths name the same file (textually after standardising, or the same existing inode).
+    static func samePath(_ a: String, _ b: String) -> Bool {
+        let sa = URL(fileURLWithPath: a).standardizedFileURL.path, sb = URL(fileURLWithPath: b).standardizedFileURL.path
+        if sa == sb { return true }
+        guard let x = try? FileManager.default.attributesOfItem(atPath: a), let y = try? FileManager.default.attributesOfItem(atPath: b)
+        else { return false }
+        return (x[.systemFileNumber] as? Int) == (y[.systemFileNumber] as? Int) && (x[.deviceIdentifier] as? Int) == (y[.deviceIdentifier] as? Int)
+    }
+
     /// The sampler options as the catalog's settings.
     func settings() throws -> SamplerCatalog.Settings {
         var s = SamplerCatalog.Settings()
-        s.schedule = schedule.rawValue
+        s.schedule = schedule?.rawValue
         s.alpha1 = alpha1
         s.alpha2 = alpha2
         s.horizon = horizon
@@ -218,7 +297,7 @@ struct SampleCommand: ParsableCommand {
         s.targetAcceptance = targetAcceptance
         s.initScale = initScale
         s.friction = friction
-        s.systematicResampling = resampling == .systematic
+        s.systematicResampling = resampling.map { $0 == .systematic }
         s.essThreshold = essThreshold
         s.process = process?.rawValue
         s.denoiser = denoiser?.rawValue
@@ -275,6 +354,6 @@ struct SampleCommand: ParsableCommand {
         }
         for (k, v) in s.statistics.sorted(by: { $0.key < $1.key }) { print("  \(k) = \(short(v))") }
         for (k, v) in s.metrics.sorted(by: { $0.key < $1.key }) { print("\(k) = \(short(v))") }
-        print("wrote \(output)" + (summary.map { ", \($0)" } ?? "") + (plot.map { ", \($0)" } ?? ""))
+        print("wrote \(output)" + (s.weightsFile.map { ", \($0)" } ?? "") + (summary.map { ", \($0)" } ?? "") + (plot.map { ", \($0)" } ?? ""))
     }
 }

@@ -11,6 +11,7 @@ struct SlipsCommand: ParsableCommand {
             Example:
               slips sample --target two-modes --dim 8 --samples 8192 --seed 0 --output s.npy
             """,
+        version: SlipsVersion.description,
         subcommands: [SampleCommand.self, TargetsCommand.self, MergeCommand.self, BenchCommand.self, OptimizeCommand.self,
                       ExperimentCommand.self]
     )

@@ -2,8 +2,8 @@ import Foundation
 import Slips
 import Testing
 
-/// Where the shipped benchmark splits are (spec/slips.md §2.3): `$SLIPS_DATASETS`, else `../shared/slips_datasets`
-/// relative to the package root. Tests that need them are skipped (with a note) when they are absent, unless
+/// Where the shipped benchmark splits are (spec/slips.md §2.3): `$SLIPS_DATASETS`, else the project's own
+/// `data/slips_datasets`. Tests that need them are skipped (with a note) when they are absent, unless
 /// `SLIPS_REQUIRE_DATA=1`, in which case they run and fail with a clear message.
 enum BenchmarkData {
     static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
@@ -11,7 +11,7 @@ enum BenchmarkData {
 
     static var directory: String {
         if let env = ProcessInfo.processInfo.environment["SLIPS_DATASETS"], !env.isEmpty { return env }
-        return packageRoot.deletingLastPathComponent().appendingPathComponent("shared/slips_datasets").path
+        return packageRoot.appendingPathComponent("data/slips_datasets").path
     }
 
     static var available: Bool {

@@ -20,10 +20,12 @@ enum SlipsExecutable {
     }()
 
     /// Runs `slips args…` and returns its exit status and output.
-    static func run(_ args: [String]) throws -> Result {
+    static func run(_ args: [String], environment: [String: String]? = nil, directory: URL? = nil) throws -> Result {
         let p = Process()
         p.executableURL = try #require(binary, "the slips executable was not built next to the tests")
         p.arguments = args
+        if let environment { p.environment = environment }
+        if let directory { p.currentDirectoryURL = directory }
         let out = Pipe(), err = Pipe()
         p.standardOutput = out
         p.standardError = err

@@ -34,13 +34,13 @@ nonisolated(unsafe) var rows: [(String, String, String)] = []
 }
 
 /// 5. The model targets of spec/slips.md §2.3–§2.4: batched gradient (and log-density-only) evaluations of the
-/// Bayesian logistic regressions (Ionosphere, Sonar; data from $SLIPS_DATASETS, else ../../shared/slips_datasets
+/// Bayesian logistic regressions (Ionosphere, Sonar; data from $SLIPS_DATASETS, else ../data/slips_datasets
 /// relative to Benchmarks/) and of phi^4 (N = 100), 1 thread, batches of 256, with the FLOPs per evaluation
 /// (docs/target-throughput.md). `--targets-only` runs just this section.
 @MainActor func modelTargetBenchmarks() throws {
     var env: String? = nil
     if let e = getenv("SLIPS_DATASETS") { env = String(cString: e) }
-    let options = TargetOptions(dataDirectory: env ?? "../../shared/slips_datasets")
+    let options = TargetOptions(dataDirectory: env ?? "../data/slips_datasets")
     var cases: [(String, TargetSpec, Double)] = []
     do {
         for name in ["ionosphere", "sonar"] {

@@ -62,16 +62,16 @@ public struct OATSampler: Sampler {
         }
 
         /// M, the number of measurement levels: `int((K/8)(S/32))`.
-        public var levels: Int { Int((Double(gridPoints) / 8) * (Double(mcmcSteps) / 32)) }
+        public var levels: Int { Count.int((Double(gridPoints) / 8) * (Double(mcmcSteps) / 32)) }
 
         /// P, antithetic proposal pairs per score estimate: `int(256 S/32)`.
-        public var proposalPairs: Int { Int(256 * Double(mcmcSteps) / 32) }
+        public var proposalPairs: Int { Count.int(256 * Double(mcmcSteps) / 32) }
 
         /// Velocity decay per step ζ₁ = exp(-friction_eff/δ).
         public var velocityDecay: Double { Double.exp(-effectiveFriction / stepSize) }
 
         /// Score estimates per sample: `M (L + 1) + 1`.
-        public var scoreEstimates: Int { levels * (langevinSteps + 1) + 1 }
+        public var scoreEstimates: Int { Count.sum(Count.product(levels, Count.sum(langevinSteps, 1)), 1) }
 
         /// Checks every parameter; throws one ``SamplerError`` with one line per bad parameter.
         public func validate() throws {
@@ -113,12 +113,18 @@ public struct OATSampler: Sampler {
         ]
     }
 
+    /// The output and metrics (`32 N d`) plus one block of 2P proposals and P noise rows.
+    public func memoryEstimate(samples: Int, dimension d: Int) -> Double {
+        let p = Double(configuration.proposalPairs)
+        return 32 * Double(samples) * Double(d) + Double(Swift.max(1, Swift.min(64, 4096 / Swift.max(1, 2 * configuration.proposalPairs)))) * 3 * p * Double(d) * 8
+    }
+
     /// OAT uses no gradients.
     public func expectedGradientEvaluations(samples: Int) -> Int { 0 }
 
     /// `N (M (L + 1) + 1)·2P` (spec/slips.md §4.3).
     public func expectedLogDensityEvaluations(samples: Int) -> Int {
-        samples * configuration.scoreEstimates * 2 * configuration.proposalPairs
+        Count.product(samples, configuration.scoreEstimates, 2, configuration.proposalPairs)
     }
 
     /// SMS with the importance-sampled denoiser and the underdamped kernel (u = σ, ζ = exp(-friction_eff/δ)).

@@ -67,7 +67,7 @@ public struct RDMCSampler: Sampler {
         public var resolvedInitialStepSize: Double { initialStepSize ?? -Double.expMinusOne(-2 * horizon) / 2 }
 
         /// Score estimates per sample: `K - 1 + W`.
-        public var scoreEstimates: Int { gridPoints - 1 + warmStartSteps }
+        public var scoreEstimates: Int { Count.sum(gridPoints - 1, warmStartSteps) }
 
         /// Checks every parameter; throws one ``SamplerError`` with one line per bad parameter.
         public func validate() throws {
@@ -115,12 +115,17 @@ public struct RDMCSampler: Sampler {
     /// `N (K - 1 + W) C (S + 1)` (spec/slips.md §4.3).
     public func expectedGradientEvaluations(samples: Int) -> Int {
         let c = configuration
-        return samples * c.scoreEstimates * c.chains * (c.mcmcSteps + 1)
+        return Count.product(samples, c.scoreEstimates, c.chains, Count.sum(c.mcmcSteps, 1))
+    }
+
+    /// The output and metrics (`32 N d`) plus one block's proposals and chains.
+    public func memoryEstimate(samples: Int, dimension d: Int) -> Double {
+        32 * Double(samples) * Double(d) + denoiser.blockMemory(dimension: d)
     }
 
     /// `N (K - 1 + W) P` (spec/slips.md §4.3).
     public func expectedLogDensityEvaluations(samples: Int) -> Int {
-        samples * configuration.scoreEstimates * configuration.proposals
+        Count.product(samples, configuration.scoreEstimates, configuration.proposals)
     }
 
     /// Statistics: `mean_acceptance`, `mean_final_step_size`.

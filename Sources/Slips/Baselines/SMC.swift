@@ -108,6 +108,9 @@ public struct SMCSampler: Sampler {
         configuration.annealing.expectedGradientEvaluations(samples: samples)
     }
 
+    /// The whole population lives at once (positions, gradients, proposals, resampling copies): about `128 N d`.
+    public func memoryEstimate(samples: Int, dimension d: Int) -> Double { 128 * Double(samples) * Double(d) }
+
     /// `N · 2(K-1)` (spec/slips.md §4.3).
     public func expectedLogDensityEvaluations(samples: Int) -> Int {
         configuration.annealing.expectedLogDensityEvaluations(samples: samples)
@@ -190,6 +193,9 @@ public struct AISSampler: Sampler {
         configuration.annealing.expectedLogDensityEvaluations(samples: samples)
     }
 
+    /// The whole population lives at once: about `128 N d`.
+    public func memoryEstimate(samples: Int, dimension d: Int) -> Double { 128 * Double(samples) * Double(d) }
+
     /// Returns the final particles with their normalised weights. Statistics: `log_normalizer` (the AIS estimate
     /// of log Z), `effective_sample_size` (`1/Σw²`), `mean_acceptance`, `mean_final_step_size`.
     public func sample<T: LogDensity>(
@@ -271,9 +277,9 @@ struct AnnealingEngine: Sendable {
         ]
     }
 
-    func expectedGradientEvaluations(samples: Int) -> Int { samples * (temperatures - 1) * (mcmcSteps + 1) }
+    func expectedGradientEvaluations(samples: Int) -> Int { Count.product(samples, temperatures - 1, Count.sum(mcmcSteps, 1)) }
 
-    func expectedLogDensityEvaluations(samples: Int) -> Int { samples * 2 * (temperatures - 1) }
+    func expectedLogDensityEvaluations(samples: Int) -> Int { Count.product(samples, 2, temperatures - 1) }
 
     func run<T: LogDensity>(
         _ target: T, indices: Range<Int>, seed: UInt64, threads: Int, progress: ProgressCounter?

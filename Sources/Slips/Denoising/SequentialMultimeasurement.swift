@@ -33,7 +33,7 @@ public struct SequentialMultimeasurementSampler<D: Denoiser>: Sampler {
     }
 
     /// Denoiser calls per sample: `M (L + 1) + 1`.
-    public var denoiserCalls: Int { levels * (langevinSteps + 1) + 1 }
+    public var denoiserCalls: Int { Count.sum(Count.product(levels, Count.sum(langevinSteps, 1)), 1) }
 
     public var parameters: [String: Double] {
         [
@@ -43,11 +43,11 @@ public struct SequentialMultimeasurementSampler<D: Denoiser>: Sampler {
     }
 
     public func expectedGradientEvaluations(samples: Int) -> Int {
-        samples * denoiser.expectedWork(calls: denoiserCalls).gradient
+        Count.product(samples, denoiser.expectedWork(calls: denoiserCalls).gradient)
     }
 
     public func expectedLogDensityEvaluations(samples: Int) -> Int {
-        samples * denoiser.expectedWork(calls: denoiserCalls).logDensity
+        Count.product(samples, denoiser.expectedWork(calls: denoiserCalls).logDensity)
     }
 
     public func sample<T: LogDensity>(

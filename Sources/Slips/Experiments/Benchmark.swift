@@ -202,13 +202,21 @@ public struct BenchmarkRecord: Codable, Sendable {
     /// The number of chunks the run was split into by `slips bench --chunks` (absent: run whole). The samples
     /// and metrics are those of the whole run; `wall_seconds` is the chunks' sum.
     public var chunks: Int?
+    /// Named sampler settings, Slips version and git commit (absent in records written before 2026-12-05).
+    public var settings: [String: String]?
+    public var version: String?
+    public var gitCommit: String?
 
     public init(
         key: String, profile: String, target: String, group: BenchmarkTarget.Group, algorithm: String,
         grid: [String: Double], seed: UInt64, samples: Int, dimension: Int, parameters: [String: Double],
         metrics: [String: Double], statistics: [String: Double], gradientEvaluations: Int, logDensityEvaluations: Int,
-        wallSeconds: Double, date: String, samplesFile: String? = nil, host: String? = nil, chunks: Int? = nil
+        wallSeconds: Double, date: String, samplesFile: String? = nil, host: String? = nil, chunks: Int? = nil,
+        settings: [String: String]? = nil, version: String? = SlipsVersion.version, gitCommit: String? = SlipsVersion.gitCommit
     ) {
+        self.settings = settings
+        self.version = version
+        self.gitCommit = gitCommit
         self.key = key
         self.profile = profile
         self.target = target
@@ -232,7 +240,8 @@ public struct BenchmarkRecord: Codable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case key, profile, target, group, algorithm, grid, seed, samples, dimension, parameters, metrics, statistics, date
-        case host, chunks
+        case host, chunks, settings, version
+        case gitCommit = "git_commit"
         case gradientEvaluations = "gradient_evaluations"
         case logDensityEvaluations = "logdensity_evaluations"
         case wallSeconds = "wall_seconds"

@@ -212,7 +212,7 @@ public struct BenchmarkRunner: Sendable {
             gradientEvaluations: set.gradientEvaluations, logDensityEvaluations: set.logDensityEvaluations,
             wallSeconds: set.wallSeconds, statistics: set.statistics, date: date,
             host: BenchmarkHost.description(threads: threads))
-        try FileManager.default.createDirectory(atPath: chunkDirectory(cell), withIntermediateDirectories: true)
+        try AtomicFile.createDirectory(chunkDirectory(cell))
         try NPY.write(set.points, to: chunkPath(cell, index: index, count: n, ext: "npy"))
         try AtomicFile.write(Array(try JSONLines.encoder().encode(chunk)),
                              to: chunkPath(cell, index: index, count: n, ext: "json"))
@@ -224,7 +224,10 @@ public struct BenchmarkRunner: Sendable {
     public func run(log: (String) -> Void) throws -> [BenchmarkRecord] {
         let began = wallClock()
         func fits(_ seconds: Double) -> Bool { stopAfter.map { wallClock() - began + seconds <= $0 } ?? true }
-        try FileManager.default.createDirectory(atPath: outputDirectory + "/samples", withIntermediateDirectories: true)
+        try AtomicFile.createDirectory(outputDirectory + "/samples")
+        if FileManager.default.fileExists(atPath: runsPath), try JSONLines.repairTornTail(runsPath) {
+            log("\(runsPath): dropped an incomplete last line (a run interrupted while writing it); that cell runs again")
+        }
         var records = try existingRecords()
         let done = Set(records.map(\.key))
         let cells = profile.cells
@@ -237,8 +240,14 @@ public struct BenchmarkRunner: Sendable {
                 break
             }
             let tag = "[\(n + 1)/\(todo.count)] \(cell.key)"
-            let spec = try cell.target.makeSpec(dataDirectory: dataDirectory)
-            let sampler = try BenchmarkSamplers.make(cell.algorithm, grid: cell.grid, profile: profile, target: spec)
+            let spec: TargetSpec, sampler: any Sampler
+            do {
+                spec = try cell.target.makeSpec(dataDirectory: dataDirectory)
+                sampler = try BenchmarkSamplers.make(cell.algorithm, grid: cell.grid, profile: profile, target: spec)
+            } catch {
+                log("\(tag): failed: \(error)")
+                continue
+            }
             var set: SampleSet
             var metrics: [String: Double]
             var cellDate = date, host = BenchmarkHost.description(threads: threads)
@@ -289,7 +298,7 @@ public struct BenchmarkRunner: Sendable {
                 dimension: spec.dimension, parameters: sampler.parameters, metrics: metrics, statistics: set.statistics,
                 gradientEvaluations: set.gradientEvaluations, logDensityEvaluations: set.logDensityEvaluations,
                 wallSeconds: set.wallSeconds, date: cellDate, samplesFile: samplesFile, host: host,
-                chunks: chunkCount(cell) > 1 ? chunkCount(cell) : nil)
+                chunks: chunkCount(cell) > 1 ? chunkCount(cell) : nil, settings: sampler.settings)
             try append(record)
             records.append(record)
             if chunkCount(cell) > 1 {

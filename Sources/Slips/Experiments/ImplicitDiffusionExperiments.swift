@@ -242,11 +242,13 @@ public enum ImplicitDiffusionExperiments {
     /// Total progress units (particle steps) of a run, for progress displays.
     public static func expectedWork(_ s: ImplicitDiffusionSettings) -> Int {
         switch s.experiment {
-        case .hexagon, .hexagonKL: return (s.particles ?? 1000) * ((s.steps ?? 5000) * s.innerSteps + 1)
-        case .gaussianRate: return (s.particles ?? 100) * ((s.steps ?? 100_000) * s.innerSteps + 1)
+        case .hexagon, .hexagonKL:
+            return Count.product(s.particles ?? 1000, Count.sum(Count.product(s.steps ?? 5000, s.innerSteps), 1))
+        case .gaussianRate:
+            return Count.product(s.particles ?? 100, Count.sum(Count.product(s.steps ?? 100_000, s.innerSteps), 1))
         case .queueToy:
             let n = s.particles ?? 256, N = s.samplingSteps ?? 30, K = s.steps ?? 1000
-            return n * N * (s.method == .nested ? K : K + N - 1)
+            return Count.product(n, N, s.method == .nested ? K : Count.sum(K, N - 1))
         }
     }
 

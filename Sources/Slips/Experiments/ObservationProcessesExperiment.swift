@@ -46,9 +46,12 @@ public struct ObservationProcessRecord: Codable, Sendable {
     public var logDensityEvaluations: Int
     public var wallSeconds: Double
     public var date: String
+    public var version: String?
+    public var gitCommit: String?
 
     enum CodingKeys: String, CodingKey {
-        case key, process, target, dimension, sampler, denoiser, samples, seed, metrics, criterion, passed, date
+        case key, process, target, dimension, sampler, denoiser, samples, seed, metrics, criterion, passed, date, version
+        case gitCommit = "git_commit"
         case gradientEvaluations = "gradient_evaluations"
         case logDensityEvaluations = "logdensity_evaluations"
         case wallSeconds = "wall_seconds"
@@ -119,7 +122,10 @@ public struct ObservationProcessesExperiment {
 
     /// Runs every cell not yet in `runs.jsonl`, then rewrites `table.md`; returns all records.
     public func run(log: (String) -> Void) throws -> [ObservationProcessRecord] {
-        try FileManager.default.createDirectory(atPath: outputDirectory, withIntermediateDirectories: true)
+        try AtomicFile.createDirectory(outputDirectory)
+        if FileManager.default.fileExists(atPath: runsPath), try JSONLines.repairTornTail(runsPath) {
+            log("\(runsPath): dropped an incomplete last line (a run interrupted while writing it); that cell runs again")
+        }
         var records = FileManager.default.fileExists(atPath: runsPath)
             ? try JSONLines.read(ObservationProcessRecord.self, path: runsPath, what: "an experiment record") : []
         for cell in Self.cells where !records.contains(where: { $0.key == cell.key && $0.seed == seed }) {
@@ -150,7 +156,7 @@ public struct ObservationProcessesExperiment {
             denoiser: denoiser, samples: cell.samples, seed: seed, metrics: metrics, criterion: cell.criterion,
             passed: cell.criterion.isEmpty ? nil : cell.passes(metrics), gradientEvaluations: set.gradientEvaluations,
             logDensityEvaluations: set.logDensityEvaluations, wallSeconds: set.wallSeconds,
-            date: ISO8601DateFormatter().string(from: Date()))
+            date: ISO8601DateFormatter().string(from: Date()), version: SlipsVersion.version, gitCommit: SlipsVersion.gitCommit)
     }
 
     /// |mean of the coordinate-averaged samples - the prior's| in standard errors of that mean.

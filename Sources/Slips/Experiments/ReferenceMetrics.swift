@@ -17,6 +17,9 @@
 ///   the reference `target_en_diff` = log(Z+/Z-). Non-finite values (e.g. the relative errors at b = 0, which
 ///   divide by zero) are left out, since JSON cannot hold them.
 public enum ReferenceMetrics {
+    /// Above this dimension `covariance_error` (two d × d matrices) is not computed: 2048 needs 64 MiB.
+    public static let maximumCovarianceDimension = 2048
+
     public static func evaluate(_ set: SampleSet, target: TargetSpec, seed: UInt64) -> [String: Double] {
         var m: [String: Double] = [:]
         let x = set.points
@@ -40,7 +43,10 @@ public enum ReferenceMetrics {
             m["w2_sliced"] = fastSlicedWasserstein(x, reference, weightsA: set.weights)
             m["sliced_w2"] = slicedWasserstein2(x, reference, projections: 128, seed: seed, weightsA: set.weights)
             m["mean_error"] = meanError(x, reference)
-            m["covariance_error"] = covarianceError(x, reference)
+            // d × d sample covariances: skipped above `maximumCovarianceDimension` (the summary says so).
+            if x.dimension <= maximumCovarianceDimension {
+                m["covariance_error"] = covarianceError(x, reference)
+            }
             m["ks_sliced"] = slicedKS(x, reference: reference, projections: 128, bins: 256, seed: seed, weights: set.weights)
             if x.dimension <= 2 {
                 m["w2"] = set.weights.map { exactWasserstein2(x, weightsA: $0, reference) } ?? exactWasserstein2(x, reference)

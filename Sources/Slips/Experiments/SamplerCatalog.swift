@@ -52,6 +52,7 @@ public enum SamplerCatalog {
     /// Builds sampler `name` for `target` with `settings`; throws one clear message for an unknown name, a sampler
     /// that cannot sample the target's space, or a bad setting.
     public static func make(_ name: String, settings s: Settings, target: TargetSpec) throws -> any Sampler {
+        try checkBounds(s)
         if target.space != .continuous && name != "sl" {
             throw SamplerError("target '\(target.name)' lives on \(target.space.rawValue): only --sampler sl samples it "
                 + "(processes \(target.space == .binary ? "binary, erasure" : "poisson"))")
@@ -62,7 +63,8 @@ public enum SamplerCatalog {
         case "mala", "ula", "hmc":
             let kernel: MCMCSampler.Kernel = name == "mala" ? .mala : name == "ula" ? .ula : .hmc(leapfrogSteps: s.leapfrogSteps ?? 10)
             let m = MCMCSampler(
-                kernel: kernel, steps: s.steps ?? 1000, warmupSteps: s.warmup ?? 1000, initialStepSize: s.stepSize ?? 0.1,
+                kernel: kernel, steps: s.steps ?? 1000, warmupSteps: s.warmup ?? 1000,
+                initialStepSize: s.stepSize ?? (name == "ula" ? 0.01 : 0.1),
                 adaptation: s.adaptation, targetAcceptance: s.targetAcceptance, initialScale: s.initScale ?? target.slipsSigma)
             try m.validate()
             return m
@@ -188,6 +190,20 @@ public enum SamplerCatalog {
             try sampler.validate(dimension: target.dimension, space: target.space)
             return sampler
         case let other: throw unknownDenoiser(other)
+        }
+    }
+
+    /// Every count option at most 1e9 (chains 1e6), checked before any of them enters a formula or an allocation.
+    static func checkBounds(_ s: Settings) throws {
+        let counts: [(String, Int?, Int)] = [
+            ("steps", s.steps, 1_000_000_000), ("mcmc-steps", s.mcmcSteps, 1_000_000_000), ("chains", s.chains, 1_000_000),
+            ("keep", s.keep, 1_000_000_000), ("init-steps", s.initSteps, 1_000_000_000), ("warmup", s.warmup, 1_000_000_000),
+            ("leapfrog-steps", s.leapfrogSteps, 1_000_000_000),
+        ]
+        for (name, value, limit) in counts {
+            if let v = value, v > limit {
+                throw SamplerError("--\(name) must be at most \(limit == 1_000_000 ? "1e6" : "1e9") (got \(v))")
+            }
         }
     }
 

@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// One `slips sample` run as a reproducible value: target, sampler, sample count, seed, shard and threads
 /// (DESIGN.md §3–§5). `run` draws the shard's samples, computes the metrics that the target's ground truth
 /// allows and returns them with a ``RunSummary``.
@@ -18,8 +22,23 @@ public struct SamplingJob: Sendable {
         guard shard.count > 0, shard.index >= 0, shard.index < shard.count else {
             throw SamplerError("shard must be k/n with 0 <= k < n (got \(shard.index)/\(shard.count))")
         }
+        guard shard.count == 1 || (sampler.name != "smc" && sampler.name != "ais") else {
+            throw SamplerError("sharding is refused for \(sampler.name): its particles interact or share normalised weights, "
+                + "so shards would not concatenate to the unsharded run")
+        }
         guard shard.count <= samples else {
             throw SamplerError("cannot split \(samples) samples into \(shard.count) shards")
+        }
+        let n = Self.shardIndices(samples: samples, shard: shard).count
+        let units = sampler.expectedProgressUnits(samples: n)
+        guard units < Count.saturated / 2 else {
+            throw SamplerError("the run would make more than 4.6e18 target evaluations; reduce --samples or the step counts")
+        }
+        let bytes = sampler.memoryEstimate(samples: n, dimension: target.dimension)
+        let available = Self.physicalMemory
+        guard bytes < 0.8 * available else {
+            throw SamplerError(String(format: "the run needs about %.3g GiB of memory, more than this machine's %.3g GiB; "
+                + "reduce --samples (or split it with --shard) or the dimension", bytes / 1073741824, available / 1073741824))
         }
         self.target = target
         self.sampler = sampler
@@ -29,12 +48,22 @@ public struct SamplingJob: Sendable {
         self.shard = shard
     }
 
+    /// Physical memory of the machine in bytes (1 TiB if it cannot be read).
+    public static var physicalMemory: Double {
+        #if canImport(Glibc)
+        let pages = sysconf(Int32(_SC_PHYS_PAGES)), size = sysconf(Int32(_SC_PAGESIZE))
+        if pages > 0 && size > 0 { return Double(pages) * Double(size) }
+        #endif
+        return 1099511627776
+    }
+
     /// Global sample indices of this shard: `[k·N/n, (k+1)·N/n)`.
     public var indices: Range<Int> { Self.shardIndices(samples: samples, shard: shard) }
 
     /// Global sample indices of shard `k` of `n` of a run of `samples` samples: `[k·N/n, (k+1)·N/n)`.
     public static func shardIndices(samples: Int, shard: (index: Int, count: Int)) -> Range<Int> {
-        (shard.index * samples / shard.count)..<((shard.index + 1) * samples / shard.count)
+        func part(_ k: Int) -> Int { shard.count.dividingFullWidth(samples.multipliedFullWidth(by: k)).quotient }
+        return part(shard.index)..<part(shard.index + 1)
     }
 
     /// Gradient evaluations this shard will make.
@@ -55,7 +84,8 @@ public struct SamplingJob: Sendable {
             logDensityEvaluations: set.logDensityEvaluations,
             gradientEvaluationsPerSample: Double(set.gradientEvaluations) / Double(max(1, set.points.count)),
             gradientEvaluationsPerSecond: Double(set.gradientEvaluations) / max(set.wallSeconds, 1e-9),
-            wallSeconds: set.wallSeconds, metrics: metrics, statistics: set.statistics)
+            wallSeconds: set.wallSeconds, metrics: metrics, statistics: set.statistics, settings: sampler.settings,
+            version: SlipsVersion.version, gitCommit: SlipsVersion.gitCommit, weightsFile: nil)
         return (set, summary)
     }
 }
@@ -82,9 +112,18 @@ public struct RunSummary: Codable, Sendable {
     public var wallSeconds: Double
     public var metrics: [String: Double]
     public var statistics: [String: Double]
+    /// Named settings (schedule, process, denoiser, grid, kernel).
+    public var settings: [String: String]
+    /// Slips version and git commit (when the executable runs from a checkout).
+    public var version: String
+    public var gitCommit: String?
+    /// The importance weights' file written beside the samples (AIS), if any.
+    public var weightsFile: String?
 
     enum CodingKeys: String, CodingKey {
-        case target, dimension, sampler, parameters, seed, samples, shard, threads, metrics, statistics
+        case target, dimension, sampler, parameters, seed, samples, shard, threads, metrics, statistics, settings, version
+        case gitCommit = "git_commit"
+        case weightsFile = "weights_file"
         case targetParameters = "target_parameters"
         case totalSamples = "total_samples"
         case firstIndex = "first_index"
@@ -93,5 +132,67 @@ public struct RunSummary: Codable, Sendable {
         case gradientEvaluationsPerSample = "gradient_evaluations_per_sample"
         case gradientEvaluationsPerSecond = "gradient_evaluations_per_second"
         case wallSeconds = "wall_seconds"
+    }
+}
+
+/// What `slips sample --shard k/n --output F` writes beside its output as `F.shard.json`, so that `slips merge` can
+/// check that the shards it joins are one run's: same version, target, sampler, parameters and seed, and together
+/// every index of `[0, total_samples)` exactly once.
+public struct ShardSidecar: Codable, Sendable, Equatable {
+    public var version: String
+    public var gitCommit: String?
+    public var target: String
+    public var targetParameters: [String: Double]
+    public var dimension: Int
+    public var sampler: String
+    public var parameters: [String: Double]
+    public var settings: [String: String]
+    public var seed: UInt64
+    public var totalSamples: Int
+    public var shard: String
+    public var firstIndex: Int
+    public var samples: Int
+    public var gradientEvaluations: Int
+    public var logDensityEvaluations: Int
+    public var wallSeconds: Double
+
+    enum CodingKeys: String, CodingKey {
+        case version, target, dimension, sampler, parameters, settings, seed, shard, samples
+        case gitCommit = "git_commit"
+        case targetParameters = "target_parameters"
+        case totalSamples = "total_samples"
+        case firstIndex = "first_index"
+        case gradientEvaluations = "gradient_evaluations"
+        case logDensityEvaluations = "logdensity_evaluations"
+        case wallSeconds = "wall_seconds"
+    }
+
+    public init(_ s: RunSummary) {
+        version = s.version
+        gitCommit = s.gitCommit
+        target = s.target
+        targetParameters = s.targetParameters
+        dimension = s.dimension
+        sampler = s.sampler
+        parameters = s.parameters
+        settings = s.settings
+        seed = s.seed
+        totalSamples = s.totalSamples
+        shard = s.shard
+        firstIndex = s.firstIndex
+        samples = s.samples
+        gradientEvaluations = s.gradientEvaluations
+        logDensityEvaluations = s.logDensityEvaluations
+        wallSeconds = s.wallSeconds
+    }
+
+    /// The sidecar path of an output file.
+    public static func path(_ output: String) -> String { output + ".shard.json" }
+
+    /// Whether two shards come from one run (everything but the shard's own position and costs agree).
+    public func sameRun(as o: ShardSidecar) -> Bool {
+        version == o.version && target == o.target && targetParameters == o.targetParameters && dimension == o.dimension
+            && sampler == o.sampler && parameters == o.parameters && settings == o.settings && seed == o.seed
+            && totalSamples == o.totalSamples && shard.split(separator: "/").last == o.shard.split(separator: "/").last
     }
 }

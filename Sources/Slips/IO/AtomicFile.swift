@@ -48,6 +48,7 @@ public enum AtomicFile {
     public static func write(_ bytes: UnsafeRawBufferPointer, to path: String) throws {
         let (directory, _) = try splitPath(path)
         try requireDirectory(directory, for: path)
+        try requireReplaceable(path)
         let (fd, temporary) = try createTemporary(for: path)
         var ok = false
         defer {
@@ -81,13 +82,42 @@ public enum AtomicFile {
     public static func checkWritable(path: String) throws {
         let (directory, _) = try splitPath(path)
         try requireDirectory(directory, for: path)
-        var st = stat()
-        if stat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR {
-            throw IOError(path: path, message: "is a directory, not a file")
-        }
+        try requireReplaceable(path)
         let (fd, temporary) = try createTemporary(for: path)
         _ = close(fd)
         _ = unlink(temporary)
+    }
+
+    /// Throws unless `path` is missing or a regular file: an atomic write renames over its target, which would
+    /// replace a device (`/dev/null`), a FIFO, a socket or a symbolic link with a plain file. Symbolic links are
+    /// refused rather than followed, so a write never lands somewhere the user did not name.
+    public static func requireReplaceable(_ path: String) throws {
+        var st = stat()
+        guard lstat(path, &st) == 0 else { return }
+        switch st.st_mode & S_IFMT {
+        case S_IFREG: return
+        case S_IFDIR: throw IOError(path: path, message: "is a directory, not a file")
+        case S_IFLNK:
+            throw IOError(path: path, message: "is a symbolic link; name the file it points to (Slips replaces files by renaming, which would replace the link)")
+        default:
+            throw IOError(path: path, message: "is not a regular file (a device, FIFO or socket); Slips writes only regular files")
+        }
+    }
+
+    /// Creates the directory `path` and its missing parents; throws one ``IOError`` with the system's reason.
+    public static func createDirectory(_ path: String) throws {
+        var prefix = path.hasPrefix("/") ? "/" : ""
+        for part in path.split(separator: "/") {
+            prefix += (prefix.isEmpty || prefix.hasSuffix("/") ? "" : "/") + part
+            var st = stat()
+            if stat(prefix, &st) == 0 {
+                if (st.st_mode & S_IFMT) != S_IFDIR { throw IOError(path: path, message: "'\(prefix)' is not a directory") }
+                continue
+            }
+            if mkdir(prefix, 0o755) != 0 && errno != EEXIST {
+                throw IOError(path: path, message: "cannot create the directory '\(prefix)' (\(lastError()))")
+            }
+        }
     }
 
     /// Reads the whole file at `path`.
@@ -102,6 +132,9 @@ public enum AtomicFile {
         var st = stat()
         if fstat(fd, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR {
             throw IOError(path: path, message: "is a directory, not a file")
+        }
+        if (st.st_mode & S_IFMT) != S_IFREG {
+            throw IOError(path: path, message: "is not a regular file (a device, FIFO or socket)")
         }
         var result: [UInt8] = []
         let hint = Int(st.st_size)

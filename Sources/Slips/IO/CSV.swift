@@ -57,9 +57,11 @@ public enum CSV {
         try decode(AtomicFile.read(path: path), header: header, source: path)
     }
 
-    /// Parses CSV bytes (see ``readTable(path:header:)``); errors name `source` as the file.
+    /// Parses CSV bytes (see ``readTable(path:header:)``); errors name `source` as the file. Infinite values
+    /// (`inf`, or a number beyond the double range such as `1e400`) are errors unless `allowInfinite` (for a reader
+    /// that reports them itself, with more context).
     public static func decode(
-        _ bytes: [UInt8], header: Bool? = nil, source: String = "<csv data>"
+        _ bytes: [UInt8], header: Bool? = nil, source: String = "<csv data>", allowInfinite: Bool = false
     ) throws -> (header: [String]?, points: Points) {
         var names: [String]? = nil
         var storage: [Double] = []
@@ -67,7 +69,9 @@ public enum CSV {
         var firstLine = true
         var lineNumber = 0
         // Split on the byte 0x0A, not on Characters: "\r\n" is a single Character in Swift.
-        for rawLine in bytes.split(separator: 0x0A, omittingEmptySubsequences: false) {
+        // A UTF-8 byte-order mark (as spreadsheet programs write) is not part of the first cell.
+        let body = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? bytes.dropFirst(3) : bytes[...]
+        for rawLine in body.split(separator: 0x0A, omittingEmptySubsequences: false) {
             lineNumber += 1
             var line = Substring(String(decoding: rawLine, as: UTF8.self))
             if line.last == "\r" { line = line.dropLast() }
@@ -106,6 +110,9 @@ public enum CSV {
                 }
                 if value.isNaN {
                     throw IOError(path: source, message: "\(where_()): NaN value")
+                }
+                if !value.isFinite && !allowInfinite {
+                    throw IOError(path: source, message: "\(where_()): '\(trimmed)' is infinite or beyond the range of a double")
                 }
                 storage.append(value)
             }

@@ -10,8 +10,24 @@ public enum JSONLines {
         return e
     }
 
-    /// Appends `value` as one line to `path` (created if missing) and syncs it.
+    /// Drops an incomplete last line (no newline: a run killed or a disk filled while appending) from `path`, so
+    /// that the next append starts on a line of its own. Returns whether it dropped anything.
+    @discardableResult
+    public static func repairTornTail(_ path: String) throws -> Bool {
+        guard let h = FileHandle(forUpdatingAtPath: path) else { return false }
+        defer { try? h.close() }
+        let data = try h.readToEnd() ?? Data()
+        guard let last = data.last, last != UInt8(ascii: "\n") else { return false }
+        let keep = (data.lastIndex(of: UInt8(ascii: "\n")).map { $0 + 1 }) ?? 0
+        try h.truncate(atOffset: UInt64(keep))
+        try h.synchronize()
+        return true
+    }
+
+    /// Appends `value` as one line to `path` (created if missing) and syncs it; an incomplete last line left by an
+    /// interrupted append is dropped first (``repairTornTail(_:)``).
     public static func append<T: Encodable>(_ value: T, to path: String) throws {
+        try repairTornTail(path)
         var line = try encoder().encode(value)
         line.append(UInt8(ascii: "\n"))
         if !FileManager.default.fileExists(atPath: path) {

@@ -1,5 +1,5 @@
 /// Reading logistic-regression data sets from CSV files (DESIGN.md §1: data-set reading lives in IO, the model in
-/// Targets): one split, a training/test pair, and the benchmark splits of `../shared/slips_datasets/` or `data/`.
+/// Targets): one split, a training/test pair, and the benchmark splits of `data/slips_datasets/`.
 extension LogisticRegressionData {
     /// Reads a CSV file of features plus a label column.
     ///
@@ -13,7 +13,7 @@ extension LogisticRegressionData {
     /// 0 or 1, or fewer than two columns.
     public init(path: String, labelColumn: String = "y") throws {
         let bytes = try AtomicFile.read(path: path)
-        let table = try CSV.decode(bytes, source: path)
+        let table = try CSV.decode(bytes, source: path, allowInfinite: true)
         let columns = table.points.dimension
         let lines = Self.dataLineNumbers(bytes, hasHeader: table.header != nil)
         func line(_ row: Int) -> String {
@@ -85,7 +85,7 @@ extension LogisticRegressionData {
     }
 
     /// The two splits of a benchmark data set (`ionosphere`, `sonar`, …) in `directory`: files
-    /// `NAME_train.csv` and `NAME_test.csv` (the layout of `../shared/slips_datasets/`).
+    /// `NAME_train.csv` and `NAME_test.csv` (the layout of `data/slips_datasets/`).
     public static func benchmark(
         _ name: String, directory: String
     ) throws -> (train: LogisticRegressionData, test: LogisticRegressionData) {

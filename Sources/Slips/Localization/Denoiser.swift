@@ -79,10 +79,13 @@ public protocol Denoiser: Sendable {
     func work(_ state: State) -> WorkCounts
     /// Samples per work block for data of dimension `d` (results never depend on it; 64 by default).
     func preferredBlockSize(dimension d: Int) -> Int
+    /// Bytes of one block's state at the preferred block size (default: 8 buffers of `64 d` values).
+    func blockMemory(dimension d: Int) -> Double
 }
 
 extension Denoiser {
     public func preferredBlockSize(dimension d: Int) -> Int { 64 }
+    public func blockMemory(dimension d: Int) -> Double { 8 * 8 * Double(preferredBlockSize(dimension: d)) * Double(d) }
 }
 
 /// Scores from denoisers (Tweedie–Miyasawa, spec/denoising.md §1.1, §1.3): for `Y = a X + √v N`,

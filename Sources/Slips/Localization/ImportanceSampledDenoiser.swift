@@ -23,7 +23,7 @@ public struct ImportanceSampledDenoiser: Denoiser {
         }
     }
 
-    public func expectedWork(calls: Int) -> (gradient: Int, logDensity: Int) { (0, calls * 2 * proposalPairs) }
+    public func expectedWork(calls: Int) -> (gradient: Int, logDensity: Int) { (0, Count.product(calls, 2, proposalPairs)) }
 
     /// About 4096 proposals per block.
     public func preferredBlockSize(dimension d: Int) -> Int { Swift.max(1, Swift.min(64, 4096 / (2 * proposalPairs))) }

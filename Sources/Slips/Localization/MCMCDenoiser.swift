@@ -89,13 +89,23 @@ public struct MCMCDenoiser: Denoiser {
 
     public func expectedWork(calls: Int) -> (gradient: Int, logDensity: Int) {
         switch start {
-        case .warm(let f): (chains * ((1 + f * steps) + (1 + steps) * calls), 0)
-        case .importanceResampled(let n, _): (calls * chains * (steps + 1), calls * n)
+        case .warm(let f):
+            (Count.product(chains, Count.sum(1, Count.product(f, steps), Count.product(Count.sum(1, steps), calls))), 0)
+        case .importanceResampled(let n, _):
+            (Count.product(calls, chains, Count.sum(steps, 1)), Count.product(calls, n))
         }
     }
 
     /// About 2048 chain coordinates per block (spec/slips.md §7 item 13: memory O(block · C · d)).
     public func preferredBlockSize(dimension d: Int) -> Int { Swift.max(1, Swift.min(256, 2048 / (chains * d))) }
+
+    /// One block's chains (positions, gradients, proposals and scratch: about 12 values per coordinate) and RDMC's
+    /// proposals.
+    public func blockMemory(dimension d: Int) -> Double {
+        var p = 0.0
+        if case .importanceResampled(let n, _) = start { p = Double(n) }
+        return Double(preferredBlockSize(dimension: d)) * 8 * Double(d) * (12 * Double(chains) + p)
+    }
 
     /// Chains, adaptation, RDMC's proposal streams and buffers, and the block's work counts.
     public struct State {

@@ -45,7 +45,7 @@ extension ObservationProcess {
                        streams: inout [Xoshiro256]) {}
     public func observationDimension(dataDimension d: Int) -> Int { d }
     /// Denoiser calls per sample: refinements, one per forward step, and the readout's.
-    public var denoiserCalls: Int { refinementSteps + stepCount + (readsOutEstimate ? 1 : 0) }
+    public var denoiserCalls: Int { Count.sum(refinementSteps, stepCount, readsOutEstimate ? 1 : 0) }
 }
 
 /// The time grids of the processes without a schedule of their own.

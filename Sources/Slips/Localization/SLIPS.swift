@@ -43,12 +43,12 @@ public struct SLIPSConfiguration: Sendable {
     public var endTime: Double { schedule.endTime(epsilonEnd: epsilonEnd) }
 
     /// MALA blocks (of S steps, each costing S + 1 evaluations per chain) per sample: L + (K - 1) + 1.
-    public var denoiserCalls: Int { initSteps + gridPoints }
+    public var denoiserCalls: Int { Count.sum(initSteps, gridPoints) }
 
     /// Target evaluations per sample, spec/slips.md §1.9:
     /// `C [(1 + 50S) + (1 + S) L + (1 + S)(K - 1) + (1 + S)]` (142,892 with the defaults).
     public var evaluationsPerSample: Int {
-        chains * ((1 + warmupFactor * mcmcSteps) + (1 + mcmcSteps) * denoiserCalls)
+        Count.product(chains, Count.sum(1, Count.product(warmupFactor, mcmcSteps), Count.product(1 + mcmcSteps, denoiserCalls)))
     }
 
     /// Checks every parameter for dimension `d`; throws one clear message naming the first bad one.
@@ -64,6 +64,14 @@ public struct SLIPSConfiguration: Sendable {
         if !(epsilon > 0 && epsilon < end) {
             try fail("epsilon must be in (0, t_end) = (0, \(end)) (got \(epsilon))")
         }
+        if schedule.isFiniteTime && !(end < schedule.horizon) {
+            try fail("epsilon-end \(epsilonEnd) is below the resolution of T = \(schedule.horizon): t_end = T - epsilon-end rounds to T")
+        }
+        if !(schedule.logSNR(epsilon).isFinite && schedule.logSNR(end).isFinite) {
+            try fail("the log-SNR is not finite at t_0 = \(epsilon) or t_end = \(end); choose epsilon and epsilon-end further from 0")
+        }
+        if gridPoints > 100_000_000 { try fail("steps K must be at most 1e8 (got \(gridPoints))") }
+        if chains > 1_000_000 { try fail("chains must be at most 1e6 (got \(chains))") }
         if gridPoints < 2 { try fail("steps K must be at least 2 (got \(gridPoints))") }
         if mcmcSteps < 1 { try fail("mcmc-steps must be at least 1 (got \(mcmcSteps))") }
         if chains < 1 { try fail("chains must be at least 1 (got \(chains))") }
@@ -109,7 +117,16 @@ public struct SLIPSSampler: Sampler {
         return p
     }
 
-    public func expectedGradientEvaluations(samples: Int) -> Int { samples * configuration.evaluationsPerSample }
+    /// The output and metrics (`32 N d`) plus one block's chains (``MCMCDenoiser/memoryEstimate(dimension:)``).
+    public func memoryEstimate(samples: Int, dimension d: Int) -> Double {
+        32 * Double(samples) * Double(d) + configuration.denoiser.blockMemory(dimension: d)
+    }
+
+    public var settings: [String: String] {
+        ["schedule": configuration.schedule.name, "denoiser": "mcmc", "grid": "log-snr"]
+    }
+
+    public func expectedGradientEvaluations(samples: Int) -> Int { Count.product(samples, configuration.evaluationsPerSample) }
 
     /// The time grid t_0 … t_{K-1}.
     public var timeGrid: [Double] {

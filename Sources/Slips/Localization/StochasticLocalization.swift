@@ -20,22 +20,36 @@ public struct StochasticLocalizationSampler<Process: ObservationProcess, D: Deno
         self.name = name ?? "sl-\(process.name)-\(denoiser.name)"
     }
 
+    public var settings: [String: String] {
+        var s = ["process": process.name, "denoiser": denoiser.name]
+        if let g = process as? GaussianObservationProcess {
+            s["grid"] = g.gridName
+            s["schedule"] = g.schedule.name
+        }
+        return s
+    }
+
     public var parameters: [String: Double] {
         process.parameters.merging(denoiser.parameters) { a, _ in a }
     }
 
     public func expectedGradientEvaluations(samples: Int) -> Int {
-        samples * denoiser.expectedWork(calls: process.denoiserCalls).gradient
+        Count.product(samples, denoiser.expectedWork(calls: process.denoiserCalls).gradient)
     }
 
     public func expectedLogDensityEvaluations(samples: Int) -> Int {
-        samples * denoiser.expectedWork(calls: process.denoiserCalls).logDensity
+        Count.product(samples, denoiser.expectedWork(calls: process.denoiserCalls).logDensity)
+    }
+
+    /// The output and metrics (`32 N d`) plus one block of the denoiser's state.
+    public func memoryEstimate(samples: Int, dimension d: Int) -> Double {
+        32 * Double(samples) * Double(d) + denoiser.blockMemory(dimension: d) + 24 * Double(process.stepCount)
     }
 
     /// Target evaluations, or with a denoiser that makes none (exact) the denoiser calls, `samples × calls`.
     public func expectedProgressUnits(samples: Int) -> Int {
         let w = denoiser.expectedWork(calls: process.denoiserCalls)
-        return w.gradient > 0 ? samples * w.gradient : w.logDensity > 0 ? samples * w.logDensity : samples * process.denoiserCalls
+        return Count.product(samples, w.gradient > 0 ? w.gradient : w.logDensity > 0 ? w.logDensity : process.denoiserCalls)
     }
 
     /// Checks that the process fits a target of dimension `d` living in `space`, and the denoiser the process.

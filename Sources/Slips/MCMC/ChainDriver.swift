@@ -45,6 +45,8 @@ public struct WorkCounts: Sendable, Equatable {
     public var stepSizeSum = 0.0
     public var stepSizeCount = 0.0
     public var divergences = 0.0
+    /// Chains whose final state left the sampler's sanity radius or became non-finite (a diverged run).
+    public var escapedChains = 0
     /// Global index of the first sample whose chains ended where the target is not finite.
     public var firstNonFinite: Int? = nil
 
@@ -58,6 +60,7 @@ public struct WorkCounts: Sendable, Equatable {
         stepSizeSum += o.stepSizeSum
         stepSizeCount += o.stepSizeCount
         divergences += o.divergences
+        escapedChains += o.escapedChains
         if firstNonFinite == nil { firstNonFinite = o.firstNonFinite }
     }
 

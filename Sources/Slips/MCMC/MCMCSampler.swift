@@ -51,6 +51,16 @@ public struct MCMCSampler: Sampler {
         }
     }
 
+    public var settings: [String: String] {
+        let a: String
+        switch adaptation {
+        case .none: a = "none"
+        case .dualAveraging: a = "dual-averaging"
+        case .multiplicative: a = "multiplicative"
+        }
+        return ["kernel": name, "adaptation": a]
+    }
+
     var leapfrogSteps: Int {
         if case .hmc(let l) = kernel { return l }
         return 1
@@ -68,6 +78,13 @@ public struct MCMCSampler: Sampler {
 
     public func validate() throws {
         if steps < 0 { throw SamplerError("steps must be non-negative (got \(steps))") }
+        if kernel == .ula && adaptation != .none {
+            throw SamplerError("ULA has no accept/reject step (its acceptance is always 1), so --adapt cannot tune it: "
+                + "use --adapt none with a --step-size, or --sampler mala")
+        }
+        if !(targetAcceptance > 0 && targetAcceptance < 1) {
+            throw SamplerError("the target acceptance must be in (0, 1) (got \(targetAcceptance))")
+        }
         if warmupSteps < 0 { throw SamplerError("warmup steps must be non-negative (got \(warmupSteps))") }
         if !(initialStepSize > 0 && initialStepSize.isFinite) {
             throw SamplerError("step size must be positive and finite (got \(initialStepSize))")
@@ -80,7 +97,7 @@ public struct MCMCSampler: Sampler {
     }
 
     public func expectedGradientEvaluations(samples: Int) -> Int {
-        samples * (1 + (steps + warmupSteps) * leapfrogSteps)
+        Count.product(samples, Count.sum(1, Count.product(Count.sum(steps, warmupSteps), leapfrogSteps)))
     }
 
     public func sample<T: LogDensity>(
@@ -97,6 +114,10 @@ public struct MCMCSampler: Sampler {
         }
         if let i = total.firstNonFinite {
             throw SamplerError("the target returned a non-finite log-density (NaN or infinity) where chain \(i) ended")
+        }
+        if total.escapedChains > 0 {
+            throw SamplerError("\(total.escapedChains) of \(n) chains diverged (they left a radius of 1e6 × (1 + start scale · √d)): "
+                + "lower --step-size" + (kernel == .ula ? " (ULA is unstable once the step exceeds 2/L for an L-smooth target)" : ""))
         }
         try checkFinite(out, firstIndex: indices.lowerBound, sampler: "MCMC")
         return SampleSet(
@@ -135,6 +156,12 @@ public struct MCMCSampler: Sampler {
         }
         stats.gradientEvaluations = chains.gradientEvaluations
         if let r = chains.logDensities.firstIndex(where: { !$0.isFinite }) { stats.firstNonFinite = range.lowerBound + r }
+        let radius = 1e6 * (1 + initialScale * Double(d).squareRoot())
+        for r in 0..<n {
+            var s = 0.0
+            for j in 0..<d { s += chains.positions[r * d + j] * chains.positions[r * d + j] }
+            if !(s.squareRoot() <= radius) { stats.escapedChains += 1 }
+        }
         stats.stepSizeSum = chains.stepSizes.reduce(0, +)
         stats.stepSizeCount = Double(n)
         return stats

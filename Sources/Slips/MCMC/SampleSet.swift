@@ -44,6 +44,8 @@ public protocol Sampler: Sendable {
     var name: String { get }
     /// Parameters, for summaries.
     var parameters: [String: Double] { get }
+    /// The settings that are names rather than numbers (schedule, process, denoiser, kernel, …), for summaries.
+    var settings: [String: String] { get }
     /// Gradient evaluations the run of `samples` samples will make (exact, for progress and budgets).
     func expectedGradientEvaluations(samples: Int) -> Int
     /// Log-density-only evaluations the run will make (0 by default).
@@ -51,6 +53,9 @@ public protocol Sampler: Sendable {
     /// The work a ``ProgressCounter`` tracks for this sampler (default: its gradient evaluations, or its
     /// log-density evaluations when it makes no gradient evaluations, as OAT).
     func expectedProgressUnits(samples: Int) -> Int
+    /// Bytes the run of `samples` samples in dimension `d` needs at its peak, roughly (default: the output, the
+    /// metrics' exact reference draws and sorted projections, `32 N d`). Checked before anything is allocated.
+    func memoryEstimate(samples: Int, dimension d: Int) -> Double
     func sample<T: LogDensity>(
         _ target: T, indices: Range<Int>, seed: UInt64, threads: Int, progress: ProgressCounter?
     ) throws -> SampleSet
@@ -58,6 +63,10 @@ public protocol Sampler: Sendable {
 
 extension Sampler {
     public func expectedLogDensityEvaluations(samples: Int) -> Int { 0 }
+
+    public func memoryEstimate(samples: Int, dimension d: Int) -> Double { 32 * Double(samples) * Double(d) }
+
+    public var settings: [String: String] { [:] }
 
     public func expectedProgressUnits(samples: Int) -> Int {
         let g = expectedGradientEvaluations(samples: samples)

@@ -3,7 +3,7 @@ import RealModule
 /// A binary classification data set for ``BayesianLogisticRegression`` (spec/slips.md §2.3): an n×D feature
 /// matrix and n labels in {0, 1}, used as stored (no standardisation, as in the upstream code).
 ///
-/// Files are CSV (see ``init(path:labelColumn:)``): the benchmark splits of `../shared/slips_datasets/` have a
+/// Files are CSV (see ``init(path:labelColumn:)``): the benchmark splits of `data/slips_datasets/` have a
 /// header `x0,…,x{D-1},y` with the label last. Every error names the file, and the line, data row and column
 /// where it applies.
 public struct LogisticRegressionData: Sendable {

@@ -92,7 +92,7 @@ public struct PhiFourReference: Sendable, Equatable {
 /// regression data lives, and the phi^4 parameters.
 public struct TargetOptions: Sendable {
     /// Directory of the benchmark splits `NAME_{train,test}.csv` for `ionosphere` and `sonar`; nil: the
-    /// environment variable `SLIPS_DATASETS`, else `../shared/slips_datasets` relative to the current directory.
+    /// environment variable `SLIPS_DATASETS`, else the project's `data/slips_datasets` (``resolvedDataDirectory``).
     public var dataDirectory: String?
     /// Training split of `logistic-regression` (CSV with a label column `y`, or the label last without a header).
     public var trainPath: String?
@@ -126,11 +126,15 @@ public struct TargetOptions: Sendable {
         self.logisticThreshold = logisticThreshold
     }
 
-    /// The data directory in effect: ``dataDirectory``, else `$SLIPS_DATASETS`, else `../shared/slips_datasets`.
+    /// The data directory in effect: ``dataDirectory``, else `$SLIPS_DATASETS`, else the first of
+    /// `data/slips_datasets` (current directory), the executable's checkout's `data/slips_datasets` and
+    /// `../shared/slips_datasets` that holds the splits (data/README.md).
     public var resolvedDataDirectory: String {
         if let dataDirectory, !dataDirectory.isEmpty { return dataDirectory }
         if let env = getenv("SLIPS_DATASETS"), let s = String(validatingCString: env), !s.isEmpty { return s }
-        return "../shared/slips_datasets"
+        let candidates = ["data/slips_datasets"] + (Checkout.root.map { [$0 + "/data/slips_datasets"] } ?? [])
+            + ["../shared/slips_datasets"]
+        return candidates.first { access($0 + "/ionosphere_train.csv", R_OK) == 0 } ?? candidates[0]
     }
 }
 
@@ -187,10 +191,10 @@ public enum TargetCatalog {
     public static let modelEntries: [Entry] = [
         Entry(name: "ionosphere", defaultDimension: 34, fixedDimension: true,
               summary: "Bayesian logistic regression, Ionosphere (280 train / 71 test, 33 features), w ~ N(0, I), b ~ N(0, 2.5²); R = 2.5, τ = 0",
-              hasExactSamples: false, requires: "the benchmark splits (data directory, $SLIPS_DATASETS or ../shared/slips_datasets)"),
+              hasExactSamples: false, requires: "the benchmark splits (shipped in data/slips_datasets; --data-dir or $SLIPS_DATASETS elsewhere)"),
         Entry(name: "sonar", defaultDimension: 61, fixedDimension: true,
               summary: "Bayesian logistic regression, Sonar (166 train / 42 test, 60 features), w ~ N(0, I), b ~ N(0, 2.5²); R = 2.5, τ = 0",
-              hasExactSamples: false, requires: "the benchmark splits (data directory, $SLIPS_DATASETS or ../shared/slips_datasets)"),
+              hasExactSamples: false, requires: "the benchmark splits (shipped in data/slips_datasets; --data-dir or $SLIPS_DATASETS elsewhere)"),
         Entry(name: "logistic-regression", defaultDimension: 34, fixedDimension: true,
               summary: "Bayesian logistic regression on user CSV splits (features + label column y), d = features + 1; R = 2.5, τ = 0",
               hasExactSamples: false, requires: "training and test CSV files"),
@@ -225,6 +229,10 @@ public enum TargetCatalog {
             throw TargetError("--mixture applies to gaussian-mixture, binary-mixture and gamma-mixture, not '\(name)'")
         }
         guard d > 0 else { throw TargetError("dimension must be positive (got \(d))") }
+        guard d <= 100_000_000 else { throw TargetError("dimension must be at most 1e8 (got \(d))") }
+        if name == "gaussian" && d > 4096 {
+            throw TargetError("target 'gaussian' stores a dense d × d covariance: dimension at most 4096 (got \(d))")
+        }
         if entry.fixedDimension && d != entry.defaultDimension {
             throw TargetError("target '\(name)' has fixed dimension \(entry.defaultDimension) (got \(d))")
         }
@@ -288,7 +296,7 @@ public enum TargetCatalog {
             for split in ["train", "test"] {
                 let path = (directory.hasSuffix("/") ? directory : directory + "/") + "\(name)_\(split).csv"
                 guard access(path, R_OK) == 0 else {
-                    throw IOError(path: path, message: "cannot read the \(name) \(split) split: set the data directory (or SLIPS_DATASETS) to the folder of \(name)_train.csv and \(name)_test.csv (the shipped copies are in ../shared/slips_datasets)")
+                    throw IOError(path: path, message: "cannot read the \(name) \(split) split: set the data directory (or SLIPS_DATASETS) to the folder of \(name)_train.csv and \(name)_test.csv (the project ships them in data/slips_datasets)")
                 }
             }
             (train, test) = try LogisticRegressionData.benchmark(name, directory: directory)

@@ -1,0 +1,281 @@
+import Foundation
+import Slips
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The bad inputs and fault scenarios of the reliability issue, each with the clean behaviour it must get: exit status
+/// 1, one line on standard error, no file left or changed.
+@Suite struct ReliabilityTests {
+    func slips(_ args: [String], environment: [String: String]? = nil, directory: URL? = nil) throws -> SlipsExecutable.Result {
+        try SlipsExecutable.run(args, environment: environment, directory: directory)
+    }
+
+    func tempDir() throws -> URL {
+        let u = FileManager.default.temporaryDirectory.appendingPathComponent("slips-rel-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: u, withIntermediateDirectories: true)
+        return u
+    }
+
+    /// Exit status 1, exactly one line on standard error, containing `message`.
+    func expectOneLineError(_ r: SlipsExecutable.Result, _ message: String, sourceLocation: SourceLocation = #_sourceLocation) {
+        #expect(r.status == 1, "status \(r.status): \(r.stderr)", sourceLocation: sourceLocation)
+        let lines = r.stderr.split(separator: "\n")
+        #expect(lines.count == 1, "\(r.stderr)", sourceLocation: sourceLocation)
+        #expect(r.stderr.contains(message), "\(r.stderr)", sourceLocation: sourceLocation)
+    }
+
+    // MARK: crashes
+
+    @Test(arguments: [
+        (["sample", "--samples", "9223372036854775807"], "4.6e18"),
+        (["sample", "--mcmc-steps", "4611686018427387904"], "--mcmc-steps must be at most"),
+        (["sample", "--chains", "4611686018427387904"], "--chains must be at most"),
+        (["sample", "--epsilon-end", "1e-300", "--samples", "4", "--steps", "8"], "below the resolution"),
+        (["sample", "--samples", "1000000000"], "GiB of memory"),
+        (["sample", "--sampler", "smc", "--samples", "1000000000"], "GiB of memory"),
+        (["sample", "--target", "gaussian", "--dim", "50000", "--sampler", "mala"], "dense d × d"),
+        (["sample", "--dim", "1000000000"], "at most 1e8"),
+        (["sample", "--sampler", "oat", "--mcmc-steps", "1000000000", "--samples", "2"], "4.6e18"),
+        (["sample", "--target-acceptance", "1.5", "--samples", "4", "--steps", "8"], "target acceptance"),
+        (["sample", "--target-acceptance", "0", "--samples", "4", "--steps", "8"], "target acceptance"),
+    ])
+    func extremeSampleOptionsFailCleanly(args: [String], message: String) throws {
+        let dir = try tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let out = dir.appendingPathComponent("s.npy").path
+        expectOneLineError(try slips(args + ["--quiet", "--output", out]), message)
+        #expect(!FileManager.default.fileExists(atPath: out))
+    }
+
+    @Test func twoModesInHighDimensionSkipsTheCovarianceMetric() throws {
+        let dir = try tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let out = dir.appendingPathComponent("s.npy").path, sum = dir.appendingPathComponent("s.json").path
+        let r = try slips(["sample", "--dim", "50000", "--samples", "2", "--steps", "2", "--mcmc-steps", "1", "--init-steps", "0",
+                           "--quiet", "--output", out, "--summary", sum])
+        #expect(r.status == 0, "\(r.stderr)")
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: sum))) as! [String: Any]
+        let metrics = json["metrics"] as! [String: Double]
+        #expect(metrics["covariance_error"] == nil && metrics["mode_weight_error"] != nil)
+    }
+
+    @Test func optimizeRefusesHugeStepsAndLeavesNoFolder() throws {
+        let dir = try tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let out = dir.appendingPathComponent("runs/x").path
+        expectOneLineError(try slips(["optimize", "--experiment", "hexagon", "--steps", "4611686018427387904", "--output", out]),
+                           "--steps must be at most")
+        #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("runs").path))
+    }
+
+    // MARK: files destroyed
+
+    @Test func specialOutputsAreRefusedAndLeftAlone() throws {
+        let dir = try tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let fifo = dir.appendingPathComponent("fifo").path
+        #expect(mkfifo(fifo, 0o644) == 0)
+        let target = dir.appendingPathComponent("real.npy").path
+        try "keep".write(toFile: target, atomically: true, encoding: .utf8)
+        let link = dir.appendingPathComponent("link.npy").path
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: target)
+        let base = ["sample", "--samples", "4", "--steps", "4", "--quiet", "--output"]
+        for (path, message) in [("/dev/null", "not a regular file"), ("/dev/full", "not a regular file"), (fifo, "not a regular file"),
+                                (link, "symbolic link"), (dir.path, "directory")] {
+            expectOneLineError(try slips(base + [path]), message)
+        }
+        var st = stat()
+        #expect(lstat("/dev/null", &st) == 0 && (st.st_mode & S_IFMT) == S_IFCHR)
+        #expect(lstat(fifo, &st) == 0 && (st.st_mode & S_IFMT) == S_IFIFO)
+        #expect(lstat(link, &st) == 0 && (st.st_mode & S_IFMT) == S_IFLNK)
+        #expect(try String(contentsOfFile: target, encoding: .utf8) == "keep")
+    }
+
+    @Test func coincidingOutputsAreRefused() throws {
+        let dir = try tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let out = dir.appendingPathComponent("s.npy").path
+        let base = ["sample", "--samples", "4", "--steps", "4", "--quiet", "--output", out]
+        expectOneLineError(try slips(base + ["--summary", out]), "name the same file")
+        expectOneLineError(try slips(base + ["--plot", dir.path + "/./s.npy"]), "name the same file")
+        #expect(!FileManager.default.fileExists(atPath: out))
+    }
+
+    @Test func aTornRunsFileIsRepairedAndTheBenchGoesOn() throws {
+        let dir = try tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let common = ["bench", "--profile", "quick", "--targets", "two_modes_dim_8", "--algorithms", "slips_geometric_1_1",
+                      "--steps", "8", "--samples", "4", "--seeds", "0", "--output", dir.path]
+        #expect(try slips(common).status == 0)
+        let runs = dir.appendingPathComponent("runs.jsonl").path
+        let whole = try String(contentsOfFile: runs, encoding: .utf8)
+        let lines = whole.split(separator: "\n")
+        // A disk filling during the append of the last record: half a line, no newline.
+        let torn = lines.dropLast().joined(separator: "\n") + "\n" + lines.last!.prefix(40)
+        try torn.write(toFile: runs, atomically: true, encoding: .utf8)
+        let again = try slips(common)
+        #expect(again.status == 0, "\(again.stderr)")
+        #expect(again.stdout.contains("dropped an incomplete last line"), "\(again.stdout)")
+        let repaired = try String(contentsOfFile: runs, encoding: .utf8).split(separator: "\n")
+        #expect(repaired.count == lines.count)
+        #expect(try JSONLines.read(BenchmarkRecord.self, path: runs, what: "a record").count == lines.count)
+    }
+
+    // MARK: silent garbage
+
+    @Test(arguments: [
+        (["sample", "--sampler", "ula", "--adapt", "dual-averaging"], "ULA has no accept/reject step"),
+        (["sample", "--sampler", "ula", "--step-size", "0.5", "--steps", "200", "--warmup", "0"], "diverged"),
+        (["sample", "--train", "x.csv"], "--train applies to"),
+        (["sample", "--leapfrog-steps", "3"], "does not apply to --sampler slips"),
+        (["sample", "--sampler", "mala", "--chains", "3"], "does not apply to --sampler mala"),
+        (["sample", "--field", "0.1"], "--field applies to"),
+        (["bench", "--profile", "quick", "--threads", "0"], "--threads must be at least 1"),
+        (["bench", "--profile", "quick", "--targets", ""], "--targets selects nothing"),
+        (["bench", "--profile", "quick", "--seeds", ""], "--seeds selects nothing"),
+        (["bench", "--profile", "quick", "--algorithms", ","], "--algorithms selects nothing"),
+    ])
+    func invalidSettingsAreRejected(args: [String], message: String) throws {
+        let dir = try tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let out = dir.appendingPathComponent(args[0] == "bench" ? "b" : "s.npy").path
+        expectOneLineError(try slips(args + (args[0] == "bench" ? ["--output", out] : ["--samples", "16", "--quiet", "--output", out])),
+                           message)
+        #expect(!FileManager.default.fileExists(atPath: out))
+    }
+
+    @Test func ulaAtItsDefaultsIsStableOnTheDefaultTarget() throws {
+        let dir = try tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let r = try slips(["sample", "--sampler", "ula", "--samples", "256", "--quiet", "--output", dir.path + "/u.npy"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let x = try NPY.readPoints(path: dir.path + "/u.npy")
+        #expect(x.isFinite && x.storage.allSatisfy { abs($0) < 10 })
+    }
+
+    @Test(arguments: ["inf", "1e400", "-Infinity"]) func csvInfinitiesAreRejected(value: String) throws {
+        let dir = try tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let train = dir.appendingPathComponent("train.csv").path, test = dir.appendingPathComponent("test.csv").path
+        try "x0,y\n0.5,1\n\(value),0\n".write(toFile: train, atomically: true, encoding: .utf8)
+        try "x0,y\n0.5,1\n".write(toFile: test, atomically: true, encoding: .utf8)
+        let out = dir.appendingPathComponent("s.npy").path
+        expectOneLineError(try slips(["sample", "--target", "logistic-regression", "--train", train, "--test", test,
+                                      "--samples", "4", "--steps", "4", "--quiet", "--output", out]), "line 3")
+        #expect(!FileManager.default.fileExists(atPath: out))
+    }
+
+    @Test func bench_exitsNonZeroWhenACellFails() throws {
+        let dir = try tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        // The Ionosphere cell cannot find its data in an empty --data-dir: that cell fails, the run says so.
+        let r = try slips(["bench", "--profile", "quick", "--targets", "ionosphere,two_modes_dim_8", "--algorithms", "ais",
+                           "--steps", "8", "--samples", "4", "--seeds", "0", "--data-dir", dir.path + "/none",
+                           "--output", dir.path + "/b"])
+        #expect(r.status == 1, "\(r.stdout) \(r.stderr)")
+        #expect(r.stderr.contains("cell(s) failed"), "\(r.stderr)")
+    }
+
+    // MARK: promises
+
+    @Test(arguments: ["smc", "ais"]) func populationSamplersRefuseShards(sampler: String) throws {
+        let dir = try tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let out = dir.appendingPathComponent("s.npy").path
+        expectOneLineError(try slips(["sample", "--sampler", sampler, "--shard", "0/2", "--samples", "8", "--steps", "8", "--quiet",
+                                      "--output", out]), "--shard is refused for \(sampler)")
+    }
+
+    @Test func aisWritesItsWeights() throws {
+        let dir = try tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let out = dir.appendingPathComponent("a.npy").path, csv = dir.appendingPathComponent("a.CSV").path
+        let base = ["sample", "--sampler", "ais", "--samples", "16", "--steps", "8", "--mcmc-steps", "2", "--quiet"]
+        #expect(try slips(base + ["--output", out]).status == 0)
+        let (shape, weights) = try NPY.read(path: dir.appendingPathComponent("a.weights.npy").path)
+        #expect(shape == [16] && abs(weights.reduce(0, +) - 1) < 1e-12)
+        // An upper-case .CSV is CSV, with the weight as its last column.
+        #expect(try slips(base + ["--output", csv]).status == 0)
+        let table = try CSV.readTable(path: csv)
+        #expect(table.header?.last == "weight" && table.points.dimension == 9)
+    }
+
+    @Test func mergeChecksItsShards() throws {
+        let dir = try tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        func shard(_ k: Int, of n: Int, seed: String = "1") throws -> String {
+            let p = dir.appendingPathComponent("s\(k)of\(n)seed\(seed).npy").path
+            let r = try slips(["sample", "--target", "funnel", "--samples", "12", "--steps", "4", "--seed", seed, "--quiet",
+                               "--shard", "\(k)/\(n)", "--output", p])
+            #expect(r.status == 0, "\(r.stderr)")
+            return p
+        }
+        let parts = try (0..<3).map { try shard($0, of: 3) }
+        let out = dir.appendingPathComponent("m.npy").path
+        // Reordered inputs are joined in index order, with a merged summary.
+        let ok = try slips(["merge", parts[2], parts[0], parts[1], "--output", out, "--summary", dir.path + "/m.json"])
+        #expect(ok.status == 0, "\(ok.stderr)")
+        let full = dir.appendingPathComponent("full.npy").path
+        #expect(try slips(["sample", "--target", "funnel", "--samples", "12", "--steps", "4", "--seed", "1", "--quiet",
+                           "--output", full]).status == 0)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: out)) == Data(contentsOf: URL(fileURLWithPath: full)))
+        let other = try shard(1, of: 3, seed: "2")
+        for (inputs, message) in [([parts[0], parts[1]], "missing"), ([parts[0], parts[1], parts[1], parts[2]], "repeats"),
+                                  ([parts[0], other, parts[2]], "another run"), ([full], "shard.json")] {
+            let bad = dir.appendingPathComponent("bad.npy").path
+            expectOneLineError(try slips(["merge"] + inputs + ["--output", bad]), message)
+            #expect(!FileManager.default.fileExists(atPath: bad))
+        }
+    }
+
+    @Test func mergeRefusesDevicesInsteadOfReadingForever() throws {
+        let dir = try tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        expectOneLineError(try slips(["merge", "/dev/zero", "--output", dir.path + "/m.npy"]), "/dev/zero")
+        #expect(throws: IOError.self) { try NPY.readPoints(path: "/dev/zero") }
+    }
+
+    // MARK: messages, versions, data
+
+    @Test func benchFileErrorsAreOneReadableLine() throws {
+        let r = try slips(["bench", "--profile", "quick", "--output", "/proc/slips-cannot-be-here/b"])
+        expectOneLineError(r, "cannot create the directory")
+        #expect(!r.stderr.contains("NSCocoaErrorDomain"))
+    }
+
+    @Test func csvWithAByteOrderMarkReads() throws {
+        let dir = try tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("bom.csv").path
+        try Data([0xEF, 0xBB, 0xBF] + Array("x0,x1\n1,2\n3,4\n".utf8)).write(to: URL(fileURLWithPath: path))
+        let t = try CSV.readTable(path: path)
+        #expect(t.header == ["x0", "x1"] && t.points.count == 2)
+    }
+
+    @Test func versionAndSummariesNameVersionAndSchedule() throws {
+        let v = try slips(["--version"])
+        #expect(v.status == 0 && v.stdout.hasPrefix(SlipsVersion.version))
+        let dir = try tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let sum = dir.appendingPathComponent("s.json").path
+        #expect(try slips(["sample", "--schedule", "classic", "--samples", "4", "--steps", "4", "--quiet", "--output",
+                           dir.path + "/s.npy", "--summary", sum]).status == 0)
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: sum))) as! [String: Any]
+        #expect(json["version"] as? String == SlipsVersion.version)
+        #expect((json["settings"] as? [String: String])?["schedule"] == "classic")
+    }
+
+    @Test func theShippedDataSetsWorkFromAnyDirectory() throws {
+        let dir = try tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var env = ProcessInfo.processInfo.environment
+        env["SLIPS_DATASETS"] = nil
+        let r = try slips(["sample", "--target", "sonar", "--samples", "2", "--steps", "4", "--mcmc-steps", "2", "--quiet",
+                           "--output", dir.path + "/s.npy"], environment: env, directory: dir)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("mean_pred_log_prob"))
+    }
+}
