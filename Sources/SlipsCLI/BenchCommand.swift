@@ -89,15 +89,15 @@ struct BenchCommand: ParsableCommand {
             }
         }
         if let n = samples {
-            guard n > 0 else { throw CLIError("--samples must be positive (got \(n))") }
+            guard n > 0 && n <= 1_000_000_000 else { throw CLIError("--samples must be in 1...1e9 (got \(n))") }
             p.samples = n
         }
         if let k = gridPoints {
-            guard k >= 2 else { throw CLIError("--steps must be at least 2 (got \(k))") }
+            guard k >= 2 && k <= 100_000_000 else { throw CLIError("--steps must be in 2...1e8 (got \(k))") }
             p.gridPoints = k
         }
         p.equalBudget = equalBudget
-        guard chunks >= 1 else { throw CLIError("--chunks must be at least 1 (got \(chunks))") }
+        guard chunks >= 1 && chunks <= 1_000_000 else { throw CLIError("--chunks must be in 1...1e6 (got \(chunks))") }
         if let t = stopAfter, !(t >= 0 && t.isFinite) {
             throw CLIError("--stop-after must be a non-negative number of seconds (got \(t))")
         }

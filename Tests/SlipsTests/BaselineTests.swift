@@ -304,7 +304,7 @@ import Testing
             try smc.validate()
             Issue.record("invalid SMC configuration accepted")
         } catch let e as SamplerError {
-            let lines = e.description.split(separator: "\n")
+            let lines = e.description.split(separator: ";")
             #expect(lines.count == 4, "\(e.description)")
             #expect(lines.contains { $0.contains("sigma") } && lines.contains { $0.contains("ESS") })
         }
@@ -316,7 +316,7 @@ import Testing
             try rdmc.validate()
             Issue.record("invalid RDMC configuration accepted")
         } catch let e as SamplerError {
-            #expect(e.description.split(separator: "\n").count == 3, "\(e.description)")
+            #expect(e.description.split(separator: ";").count == 3 && !e.description.contains("\n"), "\(e.description)")
         }
         var oat = OATSampler.Configuration(sigma: 0)
         oat.gridPoints = 4  // (4/8)(32/32) rounds to 0 levels
@@ -325,7 +325,7 @@ import Testing
             try oat.validate()
             Issue.record("invalid OAT configuration accepted")
         } catch let e as SamplerError {
-            #expect(e.description.split(separator: "\n").count == 3, "\(e.description)")
+            #expect(e.description.split(separator: ";").count == 3 && !e.description.contains("\n"), "\(e.description)")
         }
         // The sampler validates before running.
         let spec = try TargetCatalog.make("two-modes", dimension: 2)

@@ -279,3 +279,76 @@ import Glibc
         #expect(r.stdout.contains("mean_pred_log_prob"))
     }
 }
+
+/// Every numeric option of `sample`, `optimize` and `bench` with extreme values: no run may crash (a trap, an abort or
+/// a signal); a refused value gives exit status 1 (or 64 for a value the argument parser rejects) and one line.
+@Suite struct OptionFuzzTests {
+    static let integers = ["0", "-1", "4294967296", "9223372036854775807"]
+    static let reals = ["nan", "inf", "-inf", "1e308", "-1e308", "0", "-1"]
+
+    /// (option, extra arguments that make it apply, integer-valued).
+    static let sampleOptions: [(String, [String], Bool)] = [
+        ("--dim", [], true), ("--samples", [], true), ("--seed", [], true), ("--threads", [], true),
+        ("--steps", [], true), ("--mcmc-steps", [], true), ("--chains", [], true), ("--keep", [], true),
+        ("--init-steps", [], true), ("--alpha1", [], false), ("--alpha2", [], false), ("--epsilon", [], false),
+        ("--epsilon-end", [], false), ("--T", [], false), ("--sigma", [], false), ("--step-size", [], false),
+        ("--target-acceptance", [], false), ("--warmup", ["--sampler", "mala"], true),
+        ("--leapfrog-steps", ["--sampler", "hmc"], true), ("--init-scale", ["--sampler", "mala"], false),
+        ("--friction", ["--sampler", "oat"], false), ("--ess-threshold", ["--sampler", "smc"], false),
+        ("--t-min", ["--sampler", "sl"], false), ("--field", ["--target", "phi-four", "--dim", "8"], false),
+        ("--coupling", ["--target", "phi-four", "--dim", "8"], false), ("--beta", ["--target", "phi-four", "--dim", "8"], false),
+    ]
+
+    static func expectNoCrash(_ r: SlipsExecutable.Result, _ what: String) {
+        #expect(![132, 133, 134, 139].contains(r.status) && !r.stderr.contains("Fatal error")
+                && !r.stderr.contains("Swift runtime failure"), "\(what): status \(r.status) \(r.stderr.prefix(300))")
+        if r.status == 1 { #expect(r.stderr.split(separator: "\n").count == 1, "\(what): \(r.stderr)") }
+    }
+
+    @Test(arguments: sampleOptions.map(\.0)) func sampleOption(option: String) throws {
+        let (_, extra, integer) = Self.sampleOptions.first { $0.0 == option }!
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("slips-fuzz-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var base = ["sample", "--quiet", "--output", dir.path + "/s.npy"] + extra
+        for (o, v) in [("--samples", "4"), ("--steps", "4"), ("--mcmc-steps", "2")] where o != option {
+            if !(o == "--mcmc-steps" && (extra.contains("mala") || extra.contains("hmc"))) { base += [o, v] }
+        }
+        for value in integer ? Self.integers : Self.reals {
+            let r = try SlipsExecutable.run(base + [option, value], timeout: 20)
+            Self.expectNoCrash(r, "\(option) \(value)")
+            if r.status != 0 { #expect(!FileManager.default.fileExists(atPath: dir.path + "/s.npy"), "\(option) \(value)") }
+            try? FileManager.default.removeItem(atPath: dir.path + "/s.npy")
+        }
+    }
+
+    @Test(arguments: ["--steps", "--particles", "--eta", "--step-size", "--inner-steps", "--lambda", "--reference-draws",
+                      "--threads"])
+    func optimizeOption(option: String) throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("slips-fuzz-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let integer = ["--steps", "--particles", "--inner-steps", "--reference-draws", "--threads"].contains(option)
+        var base = ["optimize", "--experiment", option == "--lambda" || option == "--reference-draws" ? "hexagon-kl" : "hexagon",
+                    "--quiet", "--output", dir.path + "/o"]
+        for (o, v) in [("--steps", "3"), ("--particles", "8")] where o != option { base += [o, v] }
+        for value in integer ? Self.integers : Self.reals {
+            let r = try SlipsExecutable.run(base + [option, value], timeout: 20)
+            Self.expectNoCrash(r, "optimize \(option) \(value)")
+            if r.status != 0 { #expect(!FileManager.default.fileExists(atPath: dir.path + "/o"), "optimize \(option) \(value)") }
+            try? FileManager.default.removeItem(at: dir)
+        }
+    }
+
+    @Test(arguments: ["--samples", "--steps", "--chunks", "--stop-after", "--threads"]) func benchOption(option: String) throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("slips-fuzz-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var base = ["bench", "--profile", "quick", "--targets", "two_modes_dim_8", "--algorithms", "slips_geometric_1_1",
+                    "--seeds", "0", "--output", dir.path + "/b"]
+        for (o, v) in [("--samples", "4"), ("--steps", "4")] where o != option { base += [o, v] }
+        for value in option == "--stop-after" ? Self.reals : Self.integers {
+            let r = try SlipsExecutable.run(base + [option, value], timeout: 20)
+            Self.expectNoCrash(r, "bench \(option) \(value)")
+            try? FileManager.default.removeItem(at: dir)
+        }
+    }
+}

@@ -20,7 +20,10 @@ enum SlipsExecutable {
     }()
 
     /// Runs `slips args…` and returns its exit status and output.
-    static func run(_ args: [String], environment: [String: String]? = nil, directory: URL? = nil) throws -> Result {
+    /// Runs `slips args…`; with `timeout`, a run still going after that many seconds is terminated (status 15 by
+    /// signal, reported as -1 in `status`).
+    static func run(_ args: [String], environment: [String: String]? = nil, directory: URL? = nil,
+                    timeout: Double? = nil) throws -> Result {
         let p = Process()
         p.executableURL = try #require(binary, "the slips executable was not built next to the tests")
         p.arguments = args
@@ -30,10 +33,13 @@ enum SlipsExecutable {
         p.standardOutput = out
         p.standardError = err
         try p.run()
+        if let timeout {
+            DispatchQueue.global().asyncAfter(deadline: .now() + timeout) { if p.isRunning { p.terminate() } }
+        }
         let o = out.fileHandleForReading.readDataToEndOfFile()
         let e = err.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
-        return Result(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self),
+        return Result(status: p.terminationReason == .uncaughtSignal && p.terminationStatus == 15 ? -1 : p.terminationStatus, stdout: String(decoding: o, as: UTF8.self),
                       stderr: String(decoding: e, as: UTF8.self))
     }
 }

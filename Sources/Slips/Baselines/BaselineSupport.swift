@@ -1,7 +1,7 @@
 import RealModule
 
-/// Collects every invalid parameter of a baseline configuration and throws them together, one line each
-/// (the `validate()` contract of the baselines, spec/slips.md §4.3).
+/// Collects every invalid parameter of a baseline configuration and throws them together on one line, separated by
+/// "; " (the `validate()` contract of the baselines, spec/slips.md §4.3; the command line's one error line).
 struct ParameterProblems {
     private(set) var lines: [String] = []
 
@@ -10,9 +10,9 @@ struct ParameterProblems {
         if !condition { lines.append(message()) }
     }
 
-    /// Throws a ``SamplerError`` listing every recorded problem, one per line.
+    /// Throws a ``SamplerError`` listing every recorded problem on one line.
     func throwIfAny() throws {
-        if !lines.isEmpty { throw SamplerError(lines.joined(separator: "\n")) }
+        if !lines.isEmpty { throw SamplerError(lines.joined(separator: "; ")) }
     }
 }
 

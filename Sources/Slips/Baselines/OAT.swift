@@ -77,7 +77,7 @@ public struct OATSampler: Sampler {
         public func validate() throws {
             var p = ParameterProblems()
             p.require(sigma.isPositiveFinite,
-                      "sigma must be positive and finite (got \(sigma); the benchmark uses sqrt(R² - τ²))")
+                      "sigma must be positive and finite (got \(sigma), the benchmark uses sqrt(R² - τ²))")
             p.require(gridPoints >= 1 && mcmcSteps >= 1 && levels >= 1,
                       "steps K and mcmc-steps S must give at least one level M = (K/8)(S/32) "
                           + "(got K = \(gridPoints), S = \(mcmcSteps))")

@@ -20,7 +20,8 @@ enum BenchmarkTargetBuilder {
 public enum BenchmarkSamplers {
     /// SLIPS gradient evaluations per sample at the profile's K and S (the equal-budget reference).
     public static func slipsBudget(_ profile: BenchmarkProfile) -> Int {
-        4 * ((1 + 50 * profile.mcmcSteps) + (1 + profile.mcmcSteps) * (10 + profile.gridPoints))
+        Count.product(4, Count.sum(1, Count.product(50, profile.mcmcSteps),
+                                   Count.product(1 + profile.mcmcSteps, Count.sum(10, profile.gridPoints))))
     }
 
     /// The sampler of one cell, built by ``SamplerCatalog`` from the cell's grid point and the profile's K and S.
