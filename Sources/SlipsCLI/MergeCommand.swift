@@ -42,13 +42,13 @@ struct MergeCommand: ParsableCommand {
             for input in inputs where SampleCommand.samePath(input, output) {
                 throw CLIError("--output '\(output)' is also an input")
             }
-            let shards = try inputs.map { path -> (path: String, sidecar: ShardSidecar) in
-                let sidecarPath = ShardSidecar.path(path)
+            let shards = try inputs.map { path -> (path: String, sidecar: RunSummary) in
+                let sidecarPath = RunSummary.shardSidecarPath(path)
                 guard FileManager.default.fileExists(atPath: sidecarPath) else {
                     throw CLIError("\(path): no \(sidecarPath); merge joins the outputs of slips sample --shard, which writes it")
                 }
                 let bytes = try AtomicFile.read(path: sidecarPath)
-                guard let s = try? JSONDecoder().decode(ShardSidecar.self, from: Data(bytes)) else {
+                guard let s = try? JSONDecoder().decode(RunSummary.self, from: Data(bytes)) else {
                     throw CLIError("\(sidecarPath): not a shard sidecar")
                 }
                 return (path, s)
@@ -83,14 +83,18 @@ struct MergeCommand: ParsableCommand {
         }
     }
 
-    func writeSummary(_ shards: [ShardSidecar], to path: String) throws {
+    /// The shards' summary with the whole run's counts, summed costs, and no metrics (they were per shard).
+    func writeSummary(_ shards: [RunSummary], to path: String) throws {
         var s = shards[0]
+        s.metrics = [:]
         s.shard = "0/1"
         s.firstIndex = 0
         s.samples = s.totalSamples
         s.gradientEvaluations = shards.reduce(0) { $0 + $1.gradientEvaluations }
         s.logDensityEvaluations = shards.reduce(0) { $0 + $1.logDensityEvaluations }
         s.wallSeconds = shards.reduce(0) { $0 + $1.wallSeconds }
+        s.gradientEvaluationsPerSample = Double(s.gradientEvaluations) / Double(Swift.max(1, s.samples))
+        s.gradientEvaluationsPerSecond = Double(s.gradientEvaluations) / Swift.max(s.wallSeconds, 1e-9)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         try AtomicFile.write(Array(try encoder.encode(s)), to: path)

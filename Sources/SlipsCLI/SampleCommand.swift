@@ -191,7 +191,7 @@ struct SampleCommand: ParsableCommand {
                 try AtomicFile.write(Array(try encoder.encode(summaryValue)), to: s)
             }
             if job.shard.count > 1 {
-                try AtomicFile.write(Array(try JSONLines.encoder().encode(ShardSidecar(summaryValue))), to: ShardSidecar.path(output))
+                try AtomicFile.write(Array(try JSONLines.encoder().encode(summaryValue)), to: RunSummary.shardSidecarPath(output))
             }
             if let p = plot { try writePlot(points, job: job, to: p) }
         }

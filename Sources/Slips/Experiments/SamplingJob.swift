@@ -135,62 +135,14 @@ public struct RunSummary: Codable, Sendable {
     }
 }
 
-/// What `slips sample --shard k/n --output F` writes beside its output as `F.shard.json`, so that `slips merge` can
-/// check that the shards it joins are one run's: same version, target, sampler, parameters and seed, and together
-/// every index of `[0, total_samples)` exactly once.
-public struct ShardSidecar: Codable, Sendable, Equatable {
-    public var version: String
-    public var gitCommit: String?
-    public var target: String
-    public var targetParameters: [String: Double]
-    public var dimension: Int
-    public var sampler: String
-    public var parameters: [String: Double]
-    public var settings: [String: String]
-    public var seed: UInt64
-    public var totalSamples: Int
-    public var shard: String
-    public var firstIndex: Int
-    public var samples: Int
-    public var gradientEvaluations: Int
-    public var logDensityEvaluations: Int
-    public var wallSeconds: Double
+extension RunSummary {
+    /// Where `slips sample --shard k/n --output F` writes the shard's summary, `F.shard.json`: `slips merge` checks
+    /// with it that the shards it joins are one run's and cover every index once.
+    public static func shardSidecarPath(_ output: String) -> String { output + ".shard.json" }
 
-    enum CodingKeys: String, CodingKey {
-        case version, target, dimension, sampler, parameters, settings, seed, shard, samples
-        case gitCommit = "git_commit"
-        case targetParameters = "target_parameters"
-        case totalSamples = "total_samples"
-        case firstIndex = "first_index"
-        case gradientEvaluations = "gradient_evaluations"
-        case logDensityEvaluations = "logdensity_evaluations"
-        case wallSeconds = "wall_seconds"
-    }
-
-    public init(_ s: RunSummary) {
-        version = s.version
-        gitCommit = s.gitCommit
-        target = s.target
-        targetParameters = s.targetParameters
-        dimension = s.dimension
-        sampler = s.sampler
-        parameters = s.parameters
-        settings = s.settings
-        seed = s.seed
-        totalSamples = s.totalSamples
-        shard = s.shard
-        firstIndex = s.firstIndex
-        samples = s.samples
-        gradientEvaluations = s.gradientEvaluations
-        logDensityEvaluations = s.logDensityEvaluations
-        wallSeconds = s.wallSeconds
-    }
-
-    /// The sidecar path of an output file.
-    public static func path(_ output: String) -> String { output + ".shard.json" }
-
-    /// Whether two shards come from one run (everything but the shard's own position and costs agree).
-    public func sameRun(as o: ShardSidecar) -> Bool {
+    /// Whether two shard summaries come from one run: version, target, sampler, parameters, settings, seed, total
+    /// samples and shard count agree (only the shard's position, costs and metrics may differ).
+    public func sameRun(as o: RunSummary) -> Bool {
         version == o.version && target == o.target && targetParameters == o.targetParameters && dimension == o.dimension
             && sampler == o.sampler && parameters == o.parameters && settings == o.settings && seed == o.seed
             && totalSamples == o.totalSamples && shard.split(separator: "/").last == o.shard.split(separator: "/").last
