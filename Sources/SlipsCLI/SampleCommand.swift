@@ -81,6 +81,8 @@ struct SampleCommand: ParsableCommand {
     var denoiser: DenoiserName?
     @Option(help: "sl --process linear: the matrix A as .npy (k × d; default 2d × d with N(0, 1/d) entries from --seed).")
     var matrix: String?
+    @Option(help: "slips: Y at t_0 from SLIPS's start (prior: sigma·sqrt(t_0)·Z and L refinements) or drawn exactly (exact; targets with exact draws, L = 0).")
+    var start: String?
     @Option(help: "sl: time grid geometric, ddpm (uniform in OU time) or uniform.")
     var grid: TimeGrid?
     @Option(name: .customLong("t-min"), help: "sl: first non-zero time of the grid (gaussian/linear 1e-4, binary/poisson 1e-3).")
@@ -222,8 +224,8 @@ struct SampleCommand: ParsableCommand {
         let name = sampler.rawValue
         let targetOptions: [(String, Bool, [String])] = [
             ("--data-dir", dataDir != nil, ["ionosphere", "sonar"]), ("--train", train != nil, ["logistic-regression"]),
-            ("--test", test != nil, ["logistic-regression"]), ("--field", field != nil, ["phi-four"]),
-            ("--coupling", coupling != nil, ["phi-four"]), ("--beta", beta != nil, ["phi-four"]),
+            ("--test", test != nil, ["logistic-regression"]), ("--field", field != nil, ["phi-four", "phi-four-laplace"]),
+            ("--coupling", coupling != nil, ["phi-four", "phi-four-laplace"]), ("--beta", beta != nil, ["phi-four", "phi-four-laplace"]),
         ]
         for (option, given, targets) in targetOptions where given && !targets.contains(target) {
             throw CLIError("\(option) applies to the target\(targets.count > 1 ? "s" : "") \(targets.joined(separator: ", ")), not '\(target)'")
@@ -241,7 +243,7 @@ struct SampleCommand: ParsableCommand {
             ("--friction", friction != nil, ["oat"]), ("--resampling", resampling != nil, ["smc"]),
             ("--ess-threshold", essThreshold != nil, ["smc"]), ("--process", process != nil, ["sl"]),
             ("--matrix", matrix != nil, ["sl"]), ("--grid", grid != nil, ["sl"]), ("--t-min", tMin != nil, ["sl"]),
-            ("--denoiser", denoiser != nil, ["sl", "slips"]),
+            ("--denoiser", denoiser != nil, ["sl", "slips"]), ("--start", start != nil, ["slips"]),
         ]
         for (option, given, samplers) in samplerOptions where given && !samplers.contains(name) {
             throw CLIError("\(option) does not apply to --sampler \(name) (it applies to \(samplers.joined(separator: ", ")))")
@@ -302,6 +304,7 @@ struct SampleCommand: ParsableCommand {
         s.process = process?.rawValue
         s.denoiser = denoiser?.rawValue
         s.grid = grid
+        s.start = start
         s.tMin = tMin
         s.matrix = try matrix.map { try NPY.readPoints(path: $0) }
         s.matrixSeed = seed

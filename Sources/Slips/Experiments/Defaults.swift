@@ -44,7 +44,7 @@ public enum SLIPSDefaults {
         case "8-gaussians", "rings": return 0.2
         case "funnel": return 0.1
         case "ionosphere", "sonar", "logistic-regression": return 0.25
-        case "phi-four": return 0.35
+        case "phi-four", "phi-four-laplace": return 0.35
         default: return 0.25
         }
     }
@@ -52,7 +52,7 @@ public enum SLIPSDefaults {
     /// The classic horizon whose final log-SNR the default ε_end matches (spec/slips.md §1.3): 300 for phi^4
     /// (ε_end = 3.32e-3 for geometric(1, 1)), 150 otherwise (6.62e-3).
     public static func matchedClassicHorizon(target: String) -> Double {
-        target == "phi-four" ? 300 : 150
+        target == "phi-four" || target == "phi-four-laplace" ? 300 : 150
     }
 
     /// Default ε for the classic schedule (T = 150) on `target` in dimension `d`.
@@ -61,7 +61,7 @@ public enum SLIPSDefaults {
         case "two-modes": return interpolate(twoModesClassic, dimension: d)
         case "8-gaussians", "rings", "ionosphere", "sonar", "logistic-regression": return 0.4
         case "funnel": return 0.1
-        case "phi-four": return 1.2
+        case "phi-four", "phi-four-laplace": return 1.2
         default: return 0.1
         }
     }

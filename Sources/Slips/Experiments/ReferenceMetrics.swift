@@ -11,6 +11,7 @@
 /// - Bayesian logistic regression (a ``TargetSpec/testModel``): `mean_pred_log_prob`, the test-split model's
 ///   log-density averaged over the samples with equal weights as upstream (plus `mean_pred_log_prob_weighted`
 ///   for weighted samples);
+/// - phi^4 sample quality (``phiFourQuality(_:field:laplace:)``): whether the samples are in a mode at all;
 /// - phi^4 (a ``TargetSpec/phiFourReference``): the mode-balance metrics of ``PhiFourMetrics`` in both sign
 ///   conventions — upstream's `weight_ratio`, `en_diff`, `abs_err_weight_ratio`, `relative_err_diff_est`, and
 ///   the corrected `log_weight_ratio`, `abs_err_weight_ratio_corrected`, `relative_err_log_weight_ratio` with
@@ -61,9 +62,46 @@ public enum ReferenceMetrics {
         if let phi = target.phiFourReference, x.count > 0, phi.site < x.dimension {
             let metrics = phiFourMetrics(x, targetEnDiff: phi.logZRatio, site: phi.site, weights: set.weights)
             for (key, value) in metrics.dictionary { m[key] = value }
+            if let field = phi.field, field.dimension == x.dimension {
+                for (key, value) in phiFourQuality(x, field: field, laplace: phi.laplace) { m[key] = value }
+            }
         }
         // JSON cannot hold NaN or infinity (e.g. a sliced KS with no sample in range, or the phi^4 relative errors
         // at b = 0, which divide by zero): such values are left out.
         return m.filter { $0.value.isFinite }
     }
 }
+
+/// Sample quality on phi^4 (issue 20; docs/phi-four.md): the `x[N/2] > 0` split of the mode metrics only means something
+/// if the samples sit in a mode. With the bulk magnetisation `m(x)` = the mean of sites `[N/5, N - N/5)` (20–79 for
+/// N = 100):
+/// - `bulk_magnetisation_mean`, `bulk_magnetisation_sd`;
+/// - `localised_fraction`: the fraction of samples with `m(x)` within 0.3 of either minimum's bulk magnetisation
+///   (`mode_bulk_magnetisation_plus`, `_minus`, from the Laplace minima);
+/// - `mean_beta_energy`: the mean of `βU(x)`, against `laplace_beta_energy_plus`, `_minus` (βU at the minima; a
+///   thermal sample sits about N/2 above its minimum).
+public func phiFourQuality(_ x: Points, field: PhiFour, laplace: PhiFourLaplace?) -> [String: Double] {
+    let n = x.dimension, lo = n / 5, hi = n - n / 5
+    func bulk(_ row: [Double]) -> Double {
+        guard hi > lo else { return row.reduce(0, +) / Double(n) }
+        return row[lo..<hi].reduce(0, +) / Double(hi - lo)
+    }
+    let rows = (0..<x.count).map { x[row: $0] }
+    let m = rows.map(bulk)
+    let mean = m.reduce(0, +) / Double(m.count)
+    let sd = (m.reduce(0.0) { $0 + ($1 - mean) * ($1 - mean) } / Double(Swift.max(m.count - 1, 1))).squareRoot()
+    var q: [String: Double] = [
+        "bulk_magnetisation_mean": mean, "bulk_magnetisation_sd": sd,
+        "mean_beta_energy": rows.reduce(0.0) { $0 + field.beta * field.energy($1) } / Double(rows.count),
+    ]
+    if let laplace {
+        let plus = bulk(laplace.positiveMinimum), minus = bulk(laplace.negativeMinimum)
+        q["mode_bulk_magnetisation_plus"] = plus
+        q["mode_bulk_magnetisation_minus"] = minus
+        q["localised_fraction"] = Double(m.filter { abs($0 - plus) <= 0.3 || abs($0 - minus) <= 0.3 }.count) / Double(m.count)
+        q["laplace_beta_energy_plus"] = field.beta * laplace.positiveEnergy
+        q["laplace_beta_energy_minus"] = field.beta * laplace.negativeEnergy
+    }
+    return q
+}
+

@@ -38,6 +38,9 @@ public enum SamplerCatalog {
         public var process: String?
         /// `sl`, `slips`: exact or mcmc (default: `sl` exact where the target has a closed form, `slips` mcmc).
         public var denoiser: String?
+        /// `slips`: where `Y_{t_0}` starts: "prior" (SLIPS's `σ√t_0 Z` and L refinements, the default) or "exact"
+        /// (drawn exactly from the target's law, no refinements; targets with exact draws).
+        public var start: String?
         /// `sl`: the time grid of the process (default geometric).
         public var grid: TimeGrid?
         /// `sl`: the first non-zero time of the grid.
@@ -133,15 +136,23 @@ public enum SamplerCatalog {
         c.mcmcSteps = s.mcmcSteps ?? 32
         c.chains = s.chains ?? 4
         c.keep = s.keep ?? Swift.max(1, c.mcmcSteps / 2)
-        c.initSteps = s.initSteps ?? 10
+        let exactStart = try startLaw(s, target: target)
+        c.initSteps = s.initSteps ?? (exactStart == nil ? 10 : 0)
         if let h = s.stepSize { c.initialStepSize = h }
         if let a = s.targetAcceptance { c.adaptation.targetAcceptance = a }
         try c.validate(dimension: d)
+        var process = c.observationProcess
+        process.exactStart = exactStart
         switch s.denoiser ?? "mcmc" {
-        case "mcmc": return SLIPSSampler(configuration: c)
+        case "mcmc":
+            if exactStart != nil {
+                return StochasticLocalizationSampler(process: process, denoiser: c.denoiser, name: "slips-exact-start")
+            }
+            return SLIPSSampler(configuration: c)
         case "exact":
             let exact = try exactDenoiser(for: target, kind: .gaussian)
-            return StochasticLocalizationSampler(process: c.observationProcess, denoiser: exact, name: "slips-exact")
+            return StochasticLocalizationSampler(
+                process: process, denoiser: exact, name: exactStart == nil ? "slips-exact" : "slips-exact-exact-start")
         case let other: throw unknownDenoiser(other)
         }
     }
@@ -204,6 +215,20 @@ public enum SamplerCatalog {
             if let v = value, v > limit {
                 throw SamplerError("--\(name) must be at most \(limit == 1_000_000 ? "1e6" : "1e9") (got \(v))")
             }
+        }
+    }
+
+    /// The law `--start exact` draws `Y_{t_0}` from, nil for SLIPS's own start.
+    static func startLaw(_ s: Settings, target: TargetSpec) throws -> (any ExactDraws)? {
+        switch s.start ?? "prior" {
+        case "prior": return nil
+        case "exact":
+            guard let law = target.closedForm as? any ExactDraws else {
+                throw SamplerError("--start exact needs a target with exact draws from a stream (two-modes, 8-gaussians, "
+                    + "gaussian-mixture, phi-four-laplace); '\(target.name)' has none")
+            }
+            return law
+        case let other: throw SamplerError("unknown start '\(other)'; known starts: prior, exact")
         }
     }
 

@@ -19,6 +19,9 @@ public struct GaussianObservationProcess: ObservationProcess {
     public var refinementSteps: Int
     /// The grid's name, for summaries.
     public let gridName: String
+    /// When set, `Y_{t_0} = α(t_0) X + σ √t_0 ξ` with X drawn exactly from this law ("exact start"), instead of
+    /// `α(t_0) m + σ √t_0 ξ`: what SLIPS's initialisation costs is the difference (docs/phi-four.md).
+    public var exactStart: (any ExactDraws)?
 
     /// The process on an explicit time grid.
     public init(schedule: any SNRSchedule, sigma: Double, times: [Double], refinementSteps: Int = 0,
@@ -64,6 +67,9 @@ public struct GaussianObservationProcess: ObservationProcess {
         if let m = initialMean, m.count != d || !m.allSatisfy(\.isFinite) {
             throw SamplerError("the initial mean must have \(d) finite coordinates")
         }
+        if let e = exactStart, e.dimension != d {
+            throw SamplerError("the exact start draws in dimension \(e.dimension), the target has \(d)")
+        }
     }
 
     /// `Y_{t_k} = α(t_k) X + σ √t_k N`.
@@ -74,7 +80,12 @@ public struct GaussianObservationProcess: ObservationProcess {
     public func start(_ y: inout MutableSpan<Double>, rows: Int, dimension d: Int, streams: inout [Xoshiro256]) {
         let a0 = alphas[0], noise0 = sigma * times[0].squareRoot()
         forEachRow(&y, rows: rows, width: d, streams: &streams) { row, _, g in
-            for j in 0..<d { row[j] = a0 * (initialMean?[j] ?? 0) + noise0 * g.nextNormal() }
+            if let exactStart {
+                exactStart.draw(&g, into: row)
+                for j in 0..<d { row[j] = a0 * row[j] + noise0 * g.nextNormal() }
+            } else {
+                for j in 0..<d { row[j] = a0 * (initialMean?[j] ?? 0) + noise0 * g.nextNormal() }
+            }
         }
     }
 

@@ -11,7 +11,7 @@ import RealModule
 /// (N + 1 bond terms). `b` is the local field: for `b > 0` the negative mode has the lower energy. The
 /// gradient is `∂U/∂x_i = (a N)(2x_i - x_{i-1} - x_{i+1}) + (x_i³ - x_i + b)/(a N)`, evaluated point by point
 /// (each point's sums run in a fixed order, so a batched call equals one call per point).
-public struct PhiFour: LogDensity {
+public struct PhiFour: LogDensity, Equatable {
     /// N, the number of sites.
     public let dimension: Int
     /// Coupling coefficient a (0.1).
@@ -231,7 +231,7 @@ public struct PhiFour: LogDensity {
 /// `log(Z+/Z-) ≈ -β(U+ - U-) - ½ (log det H+ - log det H-)` (``logZRatio``). Upstream's constants instead
 /// subtract the full log-determinant difference (``logZRatioUpstream``, the stale `log_Laplace` of
 /// `phifour.py`).
-public struct PhiFourLaplace: Sendable {
+public struct PhiFourLaplace: Sendable, Equatable {
     public let beta: Double
     /// The minimum reached from the +1 field (positive bulk).
     public let positiveMinimum: [Double]

@@ -79,12 +79,18 @@ public struct PhiFourReference: Sendable, Equatable {
     public let source: Source
     /// The textbook Laplace value `-βΔU - ½ Δ log det H`, where computed (spec/slips.md §2.4).
     public let textbookLaplaceLogZRatio: Double?
+    /// The field itself and its two energy minima (when found), for the sample-quality metrics.
+    public let field: PhiFour?
+    public let laplace: PhiFourLaplace?
 
-    public init(site: Int, logZRatio: Double, source: Source, textbookLaplaceLogZRatio: Double? = nil) {
+    public init(site: Int, logZRatio: Double, source: Source, textbookLaplaceLogZRatio: Double? = nil,
+                field: PhiFour? = nil, laplace: PhiFourLaplace? = nil) {
         self.site = site
         self.logZRatio = logZRatio
         self.source = source
         self.textbookLaplaceLogZRatio = textbookLaplaceLogZRatio
+        self.field = field
+        self.laplace = laplace
     }
 }
 
@@ -201,6 +207,8 @@ public enum TargetCatalog {
         Entry(name: "phi-four", defaultDimension: 100, fixedDimension: false,
               summary: "1-D phi^4 field, Dirichlet ends, a = 0.1, β = 20, field b (default 0); R = 4.5, τ = 0.2",
               hasExactSamples: false),
+        Entry(name: "phi-four-laplace", defaultDimension: 100, fixedDimension: false,
+              summary: "the Laplace two-Gaussian stand-in of phi-four (minima, Hessians, weights from the reference log(Z+/Z-)); exact samples and denoiser"),
     ]
 
     /// Every target: ``entries`` (exact samples, no options needed) then ``modelEntries``.
@@ -267,6 +275,8 @@ public enum TargetCatalog {
                 exactSampler: { g.sample(count: $0, seed: $1) }, parameters: ["correlation": 0.9])
         case "phi-four":
             return try phiFour(dimension: d, options: options)
+        case "phi-four-laplace":
+            return try phiFourLaplace(dimension: d, options: options)
         case "gaussian-mixture", "binary-mixture", "gamma-mixture":
             return try fileMixture(name, dimension: dimension, defaultDimension: d, options: options)
         default:
@@ -323,10 +333,11 @@ public enum TargetCatalog {
         var reference: PhiFourReference? = nil
         if field.isBenchmarkSetting, let c = PhiFour.targetEnergyDifference(b: field.b) {
             reference = PhiFourReference(site: field.modeSite, logZRatio: c, source: .upstreamConstant,
-                                         textbookLaplaceLogZRatio: laplace?.logZRatio)
+                                         textbookLaplaceLogZRatio: laplace?.logZRatio, field: field, laplace: laplace)
         } else if let laplace {
             reference = PhiFourReference(site: field.modeSite, logZRatio: laplace.logZRatioUpstream,
-                                         source: .laplaceFullLogDeterminant, textbookLaplaceLogZRatio: laplace.logZRatio)
+                                         source: .laplaceFullLogDeterminant, textbookLaplaceLogZRatio: laplace.logZRatio,
+                                         field: field, laplace: laplace)
         }
         var parameters = ["a": field.a, "b": field.b, "beta": field.beta, "mode_site": Double(field.modeSite)]
         if let reference {
@@ -403,5 +414,36 @@ public enum TargetCatalog {
                 exactSampler: { m.sample(count: $0, seed: $1) }, parameters: ["components": Double(m.componentCount)],
                 space: .nonNegative, closedForm: m)
         }
+    }
+
+    /// `phi-four-laplace`: the two-Gaussian Laplace stand-in of `phi-four` (docs/phi-four.md): means at the two energy
+    /// minima, precisions `β ∇²U` there, weights `w+/w- = exp(c)` with the reference `c = log(Z+/Z-)` of the phi^4 metrics,
+    /// so a perfect sampler of the stand-in scores `log(P̂+/P̂-) ≈ c`. Exact samples and a closed-form denoiser.
+    static func phiFourLaplace(dimension d: Int, options: TargetOptions) throws -> TargetSpec {
+        guard d <= 1024 else { throw TargetError("phi-four-laplace stores dense d × d covariances: at most 1024 sites (got \(d))") }
+        let base = try phiFour(dimension: d, options: options)
+        guard let reference = base.phiFourReference, let lap = reference.laplace, let field = reference.field else {
+            throw TargetError("phi-four-laplace: the two phi^4 minima could not be found at this field")
+        }
+        let c = reference.logZRatio, wPlus = 1 / (1 + Double.exp(-c))
+        func precision(_ x: [Double]) -> [Double] {
+            var h = [Double](repeating: 0, count: d * d)
+            let cc = field.coupling
+            for i in 0..<d {
+                h[i * d + i] = field.beta * (2 * cc + (3 * x[i] * x[i] - 1) / cc)
+                if i + 1 < d {
+                    h[i * d + i + 1] = -field.beta * cc
+                    h[(i + 1) * d + i] = -field.beta * cc
+                }
+            }
+            return h
+        }
+        let m = try DenseGaussianMixture(weights: [wPlus, 1 - wPlus], means: [lap.positiveMinimum, lap.negativeMinimum],
+                                         precisions: [precision(lap.positiveMinimum), precision(lap.negativeMinimum)])
+        var parameters = base.parameters
+        parameters["laplace_weight_plus"] = wPlus
+        return TargetSpec(name: "phi-four-laplace", target: m, radius: base.radius, tau: base.tau,
+                          exactSampler: { m.sample(count: $0, seed: $1) }, parameters: parameters,
+                          phiFourReference: reference, closedForm: m)
     }
 }
