@@ -131,7 +131,8 @@ import Testing
         #expect(spec.dimension == 100 && spec.radius == 4.5 && spec.tau == 0.2)
         #expect(abs(spec.slipsSigma - 0.4924) <= 0.5e-4, "σ = \(spec.slipsSigma)")
         #expect(spec.phiFourReference == PhiFourReference(site: 50, logZRatio: 0, source: .upstreamConstant,
-                                                           textbookLaplaceLogZRatio: spec.phiFourReference?.textbookLaplaceLogZRatio))
+                                                           textbookLaplaceLogZRatio: spec.phiFourReference?.textbookLaplaceLogZRatio,
+                                                           field: try PhiFour(), laplace: try PhiFour().laplace()))
         let b05 = try TargetCatalog.make("phi-four", options: TargetOptions(phiFourField: 0.05))
         #expect(b05.phiFourReference?.logZRatio == -14.9925537 && b05.phiFourReference?.source == .upstreamConstant)
         #expect(abs((b05.phiFourReference?.textbookLaplaceLogZRatio ?? 0) + 15.6284) <= 1e-3)
