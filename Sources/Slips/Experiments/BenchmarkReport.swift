@@ -142,6 +142,15 @@ public enum BenchmarkReport {
             }
             s += "\n"
         }
+        if targets.contains(where: { $0.group == .phiFour }) {
+            s += "\n**phi^4 rows** (docs/phi-four.md): `log_weight_ratio_abs_error` counts samples with `x[N/2] > 0`, so it "
+            s += "cannot go below what N samples resolve: one + sample in 8192 is log(1/8191) = −9.0, none is the floor "
+            s += "log(1e-20) = −46.05, and an exact sampler at b ≥ 0.05 (+ weight e^−15 … e^−30) puts no sample in the + mode. "
+            s += "The split is only meaningful for localised samples: see `localised_fraction` (bulk magnetisation within 0.3 "
+            s += "of a minimum's) and `mean_beta_energy` against `laplace_beta_energy_minus` (+ N/2 for a thermal sample). "
+            s += "Upstream's `relative_err_diff_est` and `abs_err_weight_ratio` compare −log(P̂+/P̂−) with log(Z+/Z−) "
+            s += "(opposite signs; a perfect sampler scores −2 and e^30): they are recorded for comparison only.\n"
+        }
 
         s += "\n## Chosen grid points, other metrics and cost\n\n"
         s += "| target | algorithm | N | grid point | metrics (mean over seeds) | ∇ evals / sample | log-density evals / sample | wall s / run |\n"
