@@ -60,10 +60,14 @@ struct BenchCommand: ParsableCommand {
     func run() throws {
         let start = Date()
         var p = try cliErrors { try BenchmarkProfile.named(profile) }
-        if let t = threads, t < 1 { throw CLIError("--threads must be at least 1 (got \(t))") }
-        for (option, value) in [("--targets", targets), ("--algorithms", algorithms), ("--seeds", seeds)]
-        where value.map({ $0.split(separator: ",").isEmpty }) == true {
-            throw CLIError("\(option) selects nothing (got '\(value!)')")
+        if output.isEmpty { throw CLIError("--output must name a folder (got an empty name)") }
+        if let t = threads, t < 1 || t > 4096 { throw CLIError("--threads must be in 1...4096 (got \(t))") }
+        for (option, value) in [("--targets", targets), ("--algorithms", algorithms), ("--seeds", seeds)] {
+            guard let value else { continue }
+            let items = value.split(separator: ",", omittingEmptySubsequences: false)
+            if value.split(separator: ",").isEmpty { throw CLIError("\(option) selects nothing (got '\(value)')") }
+            if items.contains(where: \.isEmpty) { throw CLIError("\(option) has an empty item (got '\(value)')") }
+            if Set(items).count != items.count { throw CLIError("\(option) names an item twice (got '\(value)')") }
         }
         if let t = targets {
             let ids = t.split(separator: ",").map(String.init)

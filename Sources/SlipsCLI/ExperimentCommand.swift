@@ -27,6 +27,7 @@ struct ExperimentCommand: ParsableCommand {
     var quiet = false
 
     func run() throws {
+        if list && name != nil { throw CLIError("--list takes no experiment name") }
         if list || name == nil {
             for e in ExperimentCatalog.experiments { print("\(e.name)\n    \(e.summary)") }
             if !list { throw CLIError("name an experiment (see above), e.g. slips experiment observation-processes --output DIR") }
@@ -36,8 +37,8 @@ struct ExperimentCommand: ParsableCommand {
             throw CLIError("unknown experiment '\(name!)'; known experiments: "
                 + ExperimentCatalog.experiments.map(\.name).joined(separator: ", "))
         }
-        guard let output else { throw CLIError("--output DIR is required") }
-        if let t = threads, t < 1 { throw CLIError("--threads must be at least 1 (got \(t))") }
+        guard let output, !output.isEmpty else { throw CLIError("--output DIR is required (and must not be empty)") }
+        if let t = threads, t < 1 || t > 4096 { throw CLIError("--threads must be in 1...4096 (got \(t))") }
         var experiment = ObservationProcessesExperiment(outputDirectory: output)
         experiment.seed = seed
         if let t = threads { experiment.threads = t }

@@ -60,13 +60,13 @@ struct OptimizeCommand: ParsableCommand {
     @Option(parsing: .unconditional, help: "Theta step size eta (default: per experiment).")
     var eta: Double?
     @Option(help: "Theta step schedule: constant or sqrt (eta / sqrt(k+1)).")
-    var schedule: ThetaScheduleName = .constant
+    var schedule: ThetaScheduleName?
     @Option(help: "Langevin kernel: ula or mala.")
-    var kernel: LangevinKernelChoice = .ula
+    var kernel: LangevinKernelChoice?
     @Option(help: "Update order: sequential (x then theta, as the official code) or simultaneous (one potential evaluation per step).")
-    var order: LangevinUpdateOrder = .sequential
+    var order: LangevinUpdateOrder?
     @Option(name: .customLong("inner-steps"), help: "Langevin steps per theta step (1: Implicit Diffusion; > 1: nested loop).")
-    var innerSteps: Int = 1
+    var innerSteps: Int?
     @Flag(help: "Nested loop: restart the particles from N(0, I) before every inner loop.")
     var reinit = false
     @Option(parsing: .unconditional, help: "hexagon-kl: KL weight lambda (default 0.1); queue-toy: closeness weight (default 0.5).")
@@ -74,9 +74,9 @@ struct OptimizeCommand: ParsableCommand {
     @Option(name: .customLong("reference-draws"), help: "hexagon-kl: reference draws per step (default 1000).")
     var referenceDraws: Int?
     @Option(name: .customLong("kl-model-term"), help: "hexagon-kl: E_theta[grad_theta V] in the KL gradient: exact (0 for the normalized mixture) or particles (spec §2.1 estimator).")
-    var klModelTerm: KLModelTerm = .exact
+    var klModelTerm: KLModelTerm?
     @Option(help: "queue-toy: queue or nested.")
-    var method: FiniteTimeMethod = .queue
+    var method: FiniteTimeMethod?
     @Option(name: .customLong("sampling-steps"), help: "queue-toy: sampling steps N (default 30).")
     var samplingSteps: Int?
     @Option(help: "Worker threads (default 1). Output does not depend on it.")
@@ -94,14 +94,14 @@ struct OptimizeCommand: ParsableCommand {
         s.samplingStepSize = stepSize
         s.thetaStepSize = eta
         s.sqrtSchedule = schedule == .sqrt
-        s.kernel = kernel
-        s.order = order
-        s.innerSteps = innerSteps
+        s.kernel = kernel ?? .ula
+        s.order = order ?? .sequential
+        s.innerSteps = innerSteps ?? 1
         s.reinitialize = reinit
         s.lambda = lambda
         s.referenceDraws = referenceDraws
-        s.usesKnownNormalization = klModelTerm == .exact
-        s.method = method
+        s.usesKnownNormalization = (klModelTerm ?? .exact) == .exact
+        s.method = method ?? .queue
         s.samplingSteps = samplingSteps
         s.threads = threads
         let files = ["theta.npy", "objective.npy", "summary.json", "objective.svg", "density.svg"].map { output + "/" + $0 }
@@ -115,6 +115,8 @@ struct OptimizeCommand: ParsableCommand {
             if let v = value, v > limit { throw CLIError("\(name) must be at most \(limit) (got \(v))") }
         }
         if threads < 1 { throw CLIError("--threads must be at least 1 (got \(threads))") }
+        if output.isEmpty { throw CLIError("--output must name a folder (got an empty name)") }
+        try checkApplicable()
         if ImplicitDiffusionExperiments.expectedWork(s) >= Count.saturated / 2 {
             throw CLIError("the run would make more than 4.6e18 potential evaluations; reduce --steps or --particles")
         }
@@ -167,6 +169,22 @@ struct OptimizeCommand: ParsableCommand {
             }
         }
         print(describe(report))
+    }
+
+    /// Refuses options that the chosen experiment would ignore.
+    func checkApplicable() throws {
+        let e = experiment.rawValue
+        let langevin = ["hexagon", "hexagon-kl", "gaussian-rate"]
+        let table: [(String, Bool, [String])] = [
+            ("--step-size", stepSize != nil, langevin), ("--kernel", kernel != nil, langevin),
+            ("--order", order != nil, langevin), ("--inner-steps", innerSteps != nil, langevin), ("--reinit", reinit, langevin),
+            ("--lambda", lambda != nil, ["hexagon-kl", "queue-toy"]), ("--reference-draws", referenceDraws != nil, ["hexagon-kl"]),
+            ("--kl-model-term", klModelTerm != nil, ["hexagon-kl"]), ("--method", method != nil, ["queue-toy"]),
+            ("--sampling-steps", samplingSteps != nil, ["queue-toy"]),
+        ]
+        for (option, given, experiments) in table where given && !experiments.contains(e) {
+            throw CLIError("\(option) does not apply to --experiment \(e) (it applies to \(experiments.joined(separator: ", ")))")
+        }
     }
 
     func describe(_ r: ImplicitDiffusionReport) -> String {

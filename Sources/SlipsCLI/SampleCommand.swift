@@ -111,7 +111,7 @@ struct SampleCommand: ParsableCommand {
     var initSteps: Int?
     @Option(help: "SLIPS: sigma (default sqrt(R²/d + tau²) from the target).")
     var sigma: Double?
-    @Option(name: .customLong("step-size"), help: "Initial step size (SLIPS 1e-5, MCMC 0.1, SMC/AIS 1e-2); OAT: Langevin step size (0.03).")
+    @Option(name: .customLong("step-size"), help: "Initial step size (SLIPS 1e-5, MALA/HMC 0.1, ULA 0.01, SMC/AIS 1e-2); OAT: Langevin step size (0.03).")
     var stepSize: Double?
     @Option(help: "MCMC: warm-up (adaptation) steps.")
     var warmup: Int?
@@ -155,10 +155,15 @@ struct SampleCommand: ParsableCommand {
     func run() throws {
         let job = try cliErrors { try makeJob() }
         let fmt = format ?? OutputFormat(path: output)
+        // Every file this run writes, checked up front: distinct, not an input, writable.
+        var written = [("--output", output)] + [("--summary", summary), ("--plot", plot)].compactMap { o, p in p.map { (o, $0) } }
+        if job.sampler.name == "ais" && fmt == .npy { written.append(("the AIS weights file", Self.weightsPath(output))) }
+        if job.shard.count > 1 { written.append(("the shard sidecar", RunSummary.shardSidecarPath(output))) }
+        let read = [("--mixture", mixture), ("--matrix", matrix), ("--train", train), ("--test", test)]
+            .compactMap { o, p in p.map { (o, $0) } }
         try cliErrors {
-            try AtomicFile.checkWritable(path: output)
-            if let s = summary { try AtomicFile.checkWritable(path: s) }
-            if let p = plot { try AtomicFile.checkWritable(path: p) }
+            try AtomicFile.requireDistinct(outputs: written, inputs: read)
+            for (_, path) in written { try AtomicFile.checkWritable(path: path) }
         }
         let counter = ProgressCounter(total: job.expectedProgressUnits)
         let display = ProgressDisplay(counter: counter, label: job.sampler.name)
@@ -196,6 +201,9 @@ struct SampleCommand: ParsableCommand {
                 try AtomicFile.write(Array(try JSONLines.encoder().encode(summaryValue)), to: RunSummary.shardSidecarPath(output))
             }
             if let p = plot { try writePlot(points, job: job, to: p) }
+            // Files of an earlier run beside the output that no longer describe it.
+            if job.shard.count == 1 { _ = unlink(RunSummary.shardSidecarPath(output)) }
+            if result.samples.weights == nil || fmt == .csv { _ = unlink(Self.weightsPath(output)) }
         }
         report(summaryValue)
     }
@@ -212,6 +220,7 @@ struct SampleCommand: ParsableCommand {
         let options = TargetOptions(dataDirectory: dataDir, trainPath: train, testPath: test, phiFourField: field ?? 0,
                                     phiFourCoupling: coupling ?? 0.1, phiFourBeta: beta ?? 20, mixturePath: mixture)
         let spec = try TargetCatalog.make(target, dimension: dim, options: options)
+        try checkApplicable(resolvedFor: spec)
         let shardPair = try parseShard()
         let sampler = try SamplerCatalog.make(self.sampler.rawValue, settings: try settings(), target: spec)
         return try SamplingJob(
@@ -254,21 +263,41 @@ struct SampleCommand: ParsableCommand {
                 + (name == "smc" ? "its particles interact" : "its weights are normalised over the whole run")
                 + ", so shards would not concatenate to the unsharded run")
         }
-        let paths = [("--output", Optional(output)), ("--summary", summary), ("--plot", plot)].compactMap { o, p in p.map { (o, $0) } }
-        for i in paths.indices {
-            for j in paths.indices where j > i && Self.samePath(paths[i].1, paths[j].1) {
-                throw CLIError("\(paths[i].0) and \(paths[j].0) name the same file '\(paths[j].1)'")
+        if schedule == .classic {
+            for (option, given) in [("--alpha1", alpha1 != nil), ("--alpha2", alpha2 != nil), ("--epsilon-end", epsilonEnd != nil)]
+            where given {
+                throw CLIError("\(option) applies to the geometric schedule, not --schedule classic")
             }
         }
+        if let t = threads, t < 1 || t > 4096 { throw CLIError("--threads must be in 1...4096 (got \(t))") }
     }
 
-    /// Whether two paths name the same file (textually after standardising, or the same existing inode).
-    static func samePath(_ a: String, _ b: String) -> Bool {
-        let sa = URL(fileURLWithPath: a).standardizedFileURL.path, sb = URL(fileURLWithPath: b).standardizedFileURL.path
-        if sa == sb { return true }
-        guard let x = try? FileManager.default.attributesOfItem(atPath: a), let y = try? FileManager.default.attributesOfItem(atPath: b)
-        else { return false }
-        return (x[.systemFileNumber] as? Int) == (y[.systemFileNumber] as? Int) && (x[.deviceIdentifier] as? Int) == (y[.deviceIdentifier] as? Int)
+    /// Refuses the MCMC-denoiser options when the denoiser is exact, and the time-grid options for erasure (whose
+    /// steps reveal coordinates, with no time grid).
+    func checkApplicable(resolvedFor spec: TargetSpec) throws {
+        let name = sampler.rawValue
+        guard name == "sl" || name == "slips" else { return }
+        let resolvedProcess = process ?? (spec.space == .binary ? .binary : spec.space == .nonNegative ? .poisson : .gaussian)
+        let kind: ObservationKind = switch resolvedProcess {
+        case .gaussian: .gaussian
+        case .linear: .linear
+        case .erasure, .binary: .binaryField
+        case .poisson: .poisson
+        }
+        let fits = spec.closedForm?.closedFormObservations.contains(kind) == true
+        let exact = denoiser.map { $0 == .exact } ?? (name == "sl" && fits)
+        if exact {
+            for (option, given) in [("--chains", chains != nil), ("--mcmc-steps", mcmcSteps != nil), ("--keep", keep != nil),
+                                    ("--step-size", stepSize != nil), ("--target-acceptance", targetAcceptance != nil)]
+            where given {
+                throw CLIError("\(option) sets the MCMC denoiser; the denoiser here is exact")
+            }
+        }
+        if process == .erasure {
+            for (option, given) in [("--T", horizon != nil), ("--t-min", tMin != nil), ("--grid", grid != nil)] where given {
+                throw CLIError("\(option) does not apply to --process erasure (its steps reveal coordinates; set --steps)")
+            }
+        }
     }
 
     /// The sampler options as the catalog's settings.
@@ -336,7 +365,8 @@ struct SampleCommand: ParsableCommand {
     func parseShard() throws -> (index: Int, count: Int) {
         guard let s = shard else { return (0, 1) }
         let parts = s.split(separator: "/")
-        guard parts.count == 2, let k = Int(parts[0]), let n = Int(parts[1]) else {
+        guard parts.count == 2, parts.allSatisfy({ !$0.isEmpty && $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) }),
+              let k = Int(parts[0]), let n = Int(parts[1]) else {
             throw CLIError("--shard must look like k/n, e.g. 0/4 (got '\(s)')")
         }
         guard n > 0, k >= 0, k < n else { throw CLIError("--shard k/n needs 0 <= k < n (got \(s))") }

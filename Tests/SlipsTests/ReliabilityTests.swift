@@ -133,7 +133,7 @@ import Glibc
         (["sample", "--leapfrog-steps", "3"], "does not apply to --sampler slips"),
         (["sample", "--sampler", "mala", "--chains", "3"], "does not apply to --sampler mala"),
         (["sample", "--field", "0.1"], "--field applies to"),
-        (["bench", "--profile", "quick", "--threads", "0"], "--threads must be at least 1"),
+        (["bench", "--profile", "quick", "--threads", "0"], "--threads must be in 1...4096"),
         (["bench", "--profile", "quick", "--targets", ""], "--targets selects nothing"),
         (["bench", "--profile", "quick", "--seeds", ""], "--seeds selects nothing"),
         (["bench", "--profile", "quick", "--algorithms", ","], "--algorithms selects nothing"),
@@ -349,6 +349,82 @@ import Glibc
             let r = try SlipsExecutable.run(base + [option, value], timeout: 20)
             Self.expectNoCrash(r, "bench \(option) \(value)")
             try? FileManager.default.removeItem(at: dir)
+        }
+    }
+}
+
+/// The cases a hostile torture run found after the first round of fixes (crashes on malicious shard sidecars and huge
+/// mixture means, writes into `/` for an empty folder name, aliases of one output, ignored options), each refused
+/// with one line and no file written or changed.
+@Suite struct TortureRegressionTests {
+    @Test func everyCaseFailsCleanly() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("slips-torture-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        func run(_ args: [String]) throws -> SlipsExecutable.Result { try SlipsExecutable.run(args, directory: dir, timeout: 30) }
+        try FileManager.default.createSymbolicLink(atPath: dir.path + "/selfdir", withDestinationPath: ".")
+        try #"{"weights": [0.3, 0.7], "means": [[1e308, 1e308], [-6, -6]], "variances": [1, 1]}"#
+            .write(toFile: dir.path + "/huge.json", atomically: true, encoding: .utf8)
+        for k in 0..<2 {
+            #expect(try run(["sample", "--target", "funnel", "--samples", "4", "--steps", "4", "--quiet", "--shard", "\(k)/2",
+                             "--output", "s\(k).npy"]).status == 0)
+        }
+        let sidecar = dir.path + "/s1.npy.shard.json"
+        let original = try Data(contentsOf: URL(fileURLWithPath: sidecar))
+        // Huge mixture means: the metrics no longer trap (the run itself is legitimate).
+        let huge = try run(["sample", "--target", "gaussian-mixture", "--mixture", "huge.json", "--sampler", "sl", "--steps", "4",
+                            "--samples", "4", "--quiet", "--output", "h.npy", "--plot", "h.svg"])
+        #expect(huge.status == 0, "\(huge.stderr)")
+        let cases: [([String], String)] = [
+            (["bench", "--profile", "quick", "--targets", "8gaussians", "--algorithms", "mala", "--output", ""], "empty name"),
+            (["optimize", "--experiment", "hexagon", "--steps", "2", "--output", ""], "empty name"),
+            (["experiment", "observation-processes", "--output", ""], "must not be empty"),
+            (["sample", "--samples", "4", "--steps", "4", "--output", "same.npy", "--summary", "selfdir/same.npy"], "name the same file"),
+            (["sample", "--sampler", "ais", "--samples", "4", "--steps", "4", "--output", "o.npy", "--summary", "o.weights.npy"],
+             "AIS weights file"),
+            (["sample", "--samples", "4", "--steps", "4", "--shard", "0/2", "--output", "o.npy", "--summary", "o.npy.shard.json"],
+             "shard sidecar"),
+            (["sample", "--target", "gaussian-mixture", "--mixture", "huge.json", "--sampler", "sl", "--output", "huge.json"],
+             "would overwrite the --mixture input"),
+            (["merge", "s0.npy", "s1.npy", "--output", "m.npy", "--summary", "s1.npy"], "would overwrite the shard input"),
+            (["sample", "--schedule", "classic", "--alpha1", "nan", "--output", "o.npy"], "geometric schedule"),
+            (["sample", "--target", "gaussian-mixture", "--sampler", "sl", "--chains", "0", "--output", "o.npy"], "exact"),
+            (["sample", "--denoiser", "exact", "--target-acceptance", "7", "--output", "o.npy"], "exact"),
+            (["sample", "--target", "binary-mixture", "--sampler", "sl", "--process", "erasure", "--t-min", "nan", "--output", "o.npy"],
+             "does not apply to --process erasure"),
+            (["optimize", "--experiment", "hexagon", "--lambda", "-5", "--output", "od"], "does not apply to --experiment hexagon"),
+            (["bench", "--profile", "quick", "--targets", "8gaussians,", "--output", "b"], "empty item"),
+            (["bench", "--profile", "quick", "--algorithms", "mala,mala", "--output", "b"], "twice"),
+            (["sample", "--shard", "+0/2", "--output", "o.npy"], "k/n"),
+            (["sample", "--threads", "9223372036854775807", "--output", "o.npy"], "--threads"),
+            (["experiment", "observation-processes", "--list"], "--list takes no"),
+            (["sample", "--target", "gaussian-mixture", "--mixture", "extra.json", "--output", "o.npy"], "unknown field 'extra'"),
+        ]
+        try #"{"weights": [1], "means": [[0]], "variances": [1], "extra": 1}"#
+            .write(toFile: dir.path + "/extra.json", atomically: true, encoding: .utf8)
+        for (args, message) in cases {
+            let r = try run(args)
+            #expect(r.status == 1 && r.stderr.split(separator: "\n").count == 1 && r.stderr.contains(message),
+                    "\(args): \(r.status) \(r.stderr)")
+        }
+        for name in ["same.npy", "o.npy", "m.npy", "od", "b", "o.weights.npy"] {
+            #expect(!FileManager.default.fileExists(atPath: dir.path + "/" + name), "\(name) was written")
+        }
+        #expect(try NPY.readPoints(path: dir.path + "/s1.npy").count == 2)
+        // Malicious sidecars: sizes that overflow, a dimension of 0, wall times that sum to infinity.
+        for (key, value) in [("samples", "9223372036854775807"), ("dimension", "0"), ("wall_seconds", "1e308")] {
+            var json = try JSONSerialization.jsonObject(with: original) as! [String: Any]
+            json[key] = key == "wall_seconds" ? Double(value)! : Int(value)!
+            try JSONSerialization.data(withJSONObject: json).write(to: URL(fileURLWithPath: sidecar))
+            if key == "wall_seconds" {
+                var other = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir.path + "/s0.npy.shard.json")))
+                    as! [String: Any]
+                other["wall_seconds"] = 1e308
+                try JSONSerialization.data(withJSONObject: other).write(to: URL(fileURLWithPath: dir.path + "/s0.npy.shard.json"))
+            }
+            let r = try run(["merge", "s0.npy", "s1.npy", "--output", "m.npy", "--summary", "ms.json"])
+            #expect(r.status == 1 && r.stderr.split(separator: "\n").count == 1, "\(key): \(r.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: dir.path + "/m.npy"), "\(key): m.npy written")
         }
     }
 }

@@ -189,7 +189,7 @@ public struct ObservationProcessesExperiment {
         let bins = binary ? cell.dimension + 1 : 60, width = Swift.max(hi - lo, 1e-9) / Double(bins)
         func histogram(_ v: [Double]) -> [(x: Double, y: Double, error: Double)] {
             var counts = [Double](repeating: 0, count: bins)
-            for x in v { counts[Swift.min(bins - 1, Int((x - lo) / width))] += 1 }
+            for x in v { counts[Swift.min(bins - 1, Count.int((x - lo) / width))] += 1 }
             return counts.enumerated().map { (lo + (Double($0.offset) + 0.5) * width, $0.element / (Double(v.count) * width), 0) }
         }
         let label = cell.target == "binary-mixture" ? "number of +1 coordinates"

@@ -104,8 +104,33 @@ public enum AtomicFile {
         }
     }
 
+    /// `path` with its directory resolved (symbolic links, `.` and `..`) and its last component kept, so that two
+    /// names of one file compare equal even before the file exists.
+    public static func canonicalPath(_ path: String) -> String {
+        let (directory, name) = (try? splitPath(path)) ?? (".", path)
+        guard let resolved = realpath(directory, nil) else { return path }
+        defer { free(resolved) }
+        let d = String(cString: resolved)
+        return (d.hasSuffix("/") ? d : d + "/") + name
+    }
+
+    /// Throws when two of `paths` (option name, path) name the same file; `inputs` are files read, which no output
+    /// may name either.
+    public static func requireDistinct(outputs: [(String, String)], inputs: [(String, String)] = []) throws {
+        let canonical = outputs.map { ($0.0, $0.1, canonicalPath($0.1)) }
+        for i in canonical.indices {
+            for j in canonical.indices where j > i && canonical[i].2 == canonical[j].2 {
+                throw IOError(path: canonical[j].1, message: "\(canonical[i].0) and \(canonical[j].0) name the same file")
+            }
+            for (option, input) in inputs where canonicalPath(input) == canonical[i].2 {
+                throw IOError(path: canonical[i].1, message: "\(canonical[i].0) would overwrite the \(option) input")
+            }
+        }
+    }
+
     /// Creates the directory `path` and its missing parents; throws one ``IOError`` with the system's reason.
     public static func createDirectory(_ path: String) throws {
+        if path.isEmpty { throw IOError(path: path, message: "empty directory name") }
         var prefix = path.hasPrefix("/") ? "/" : ""
         for part in path.split(separator: "/") {
             prefix += (prefix.isEmpty || prefix.hasSuffix("/") ? "" : "/") + part
@@ -124,7 +149,8 @@ public enum AtomicFile {
     ///
     /// Throws ``IOError`` naming the path when it does not exist, is a directory, or cannot be read.
     public static func read(path: String) throws -> [UInt8] {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        // O_NONBLOCK: opening a FIFO must not wait for a writer; it is refused below like any non-regular file.
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         if fd < 0 {
             throw IOError(path: path, message: "cannot open for reading (\(lastError()))")
         }

@@ -42,10 +42,22 @@ public enum JSONLines {
         try h.synchronize()
     }
 
+    /// A decoding error in a few words (the field and what is wrong with it).
+    static func describe(_ error: Error) -> String {
+        guard let e = error as? DecodingError else { return "\(error)" }
+        func field(_ path: [CodingKey]) -> String { path.map(\.stringValue).joined(separator: ".") }
+        switch e {
+        case .keyNotFound(let key, let c): return "missing field '\(field(c.codingPath + [key]))'"
+        case .typeMismatch(_, let c), .valueNotFound(_, let c): return "field '\(field(c.codingPath))' has the wrong type"
+        case .dataCorrupted(let c): return c.codingPath.isEmpty ? "not valid JSON" : "field '\(field(c.codingPath))' is invalid"
+        @unknown default: return "not decodable"
+        }
+    }
+
     /// The records of `path`, one per non-empty line. A last line without its newline that does not decode (a run
     /// killed while appending) is skipped; any other line that does not decode is an error naming the line.
     public static func read<T: Decodable>(_ type: T.Type, path: String, what: String) throws -> [T] {
-        let text = try String(contentsOfFile: path, encoding: .utf8)
+        let text = String(decoding: try AtomicFile.read(path: path), as: UTF8.self)
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
         let decoder = JSONDecoder()
         var out: [T] = []
@@ -54,7 +66,7 @@ public enum JSONLines {
                 out.append(try decoder.decode(T.self, from: Data(line.utf8)))
             } catch {
                 if i == lines.count - 1 && !text.hasSuffix("\n") { break }
-                throw IOError(path: path, message: "line \(i + 1) is not \(what) (\(error))")
+                throw IOError(path: path, message: "line \(i + 1) is not \(what) (\(describe(error)))")
             }
         }
         return out

@@ -40,6 +40,13 @@ public struct MixtureFile {
         }
     }
 
+    /// Throws for a field outside `known` (a typo would otherwise be ignored).
+    public func requireOnly(_ known: [String]) throws {
+        if let unknown = object.keys.sorted().first(where: { !known.contains($0) }) {
+            throw IOError(path: path, message: "unknown field '\(unknown)' (known: \(known.joined(separator: ", ")))")
+        }
+    }
+
     /// Whether the file has `field`.
     public func has(_ field: String) -> Bool { object[field] != nil }
 

@@ -127,7 +127,10 @@ private struct TorchHistogramBins {
     @inline(__always)
     func bin(_ x: Double) -> Int? {
         guard x >= lower && x <= upper else { return nil }
-        var pos = Int((x - lower) * Double(bins) / (upper - lower))
+        // (x - lower)/(upper - lower) overflows to ±inf or NaN when the range spans more than the doubles (1e308
+        // means): such values land in the last bin's neighbourhood by clamping instead of trapping.
+        let fraction = (x - lower) / (upper - lower)
+        var pos = fraction.isFinite ? Int(Swift.min(Swift.max(fraction, 0), 1) * Double(bins)) : (x >= upper ? bins : 0)
         // Local search among edges[pos − 1 ..< pos + 2]: the last edge ≤ x.
         let from = Swift.max(0, pos - 1), to = Swift.min(pos + 2, bins + 1)
         var k = from

@@ -146,17 +146,22 @@ public enum SVGChart {
         return out
     }
 
-    static func f(_ x: Double) -> String { String(Double(Int((x * 10).rounded())) / 10) }
+    /// A pixel coordinate with one decimal (coordinates beyond ±1e15, which no figure draws, are clamped).
+    static func f(_ x: Double) -> String {
+        guard x.isFinite else { return "0" }
+        return String(Double(Int((Swift.min(Swift.max(x, -1e15), 1e15) * 10).rounded())) / 10)
+    }
 
     static func g(_ x: Double) -> String {
         if x == 0 { return "0" }
+        guard x.isFinite else { return x.isNaN ? "nan" : (x > 0 ? "inf" : "-inf") }
         let a = abs(x)
         if a >= 1e4 || a < 1e-3 {
             let e = Int(Double.log10(a).rounded(.down))
             return "\(Double(Int((x / Double.pow(10, Double(e)) * 100).rounded())) / 100)e\(e)"
         }
         let r = (x * 1000).rounded() / 1000
-        return r == r.rounded() ? String(Int(r)) : String(r)
+        return r == r.rounded() && abs(r) < 1e15 ? String(Int(r)) : String(r)
     }
 
     static func escape(_ s: String) -> String {

@@ -361,6 +361,10 @@ public enum TargetCatalog {
         case "gaussian-mixture":
             let m: GaussianMixture
             if let file {
+                try file.requireOnly(["weights", "means", "variances", "diagonal"])
+                if file.has("variances") && file.has("diagonal") {
+                    throw IOError(path: file.path, message: "give either 'variances' (isotropic) or 'diagonal', not both")
+                }
                 let means = try file.table("means")
                 if file.has("diagonal") {
                     let v = try file.table("diagonal", rule: "variances must be positive") { $0 > 0 }
@@ -384,6 +388,7 @@ public enum TargetCatalog {
         case "binary-mixture":
             let m: BinaryProductMixture
             if let file {
+                try file.requireOnly(["weights", "probabilities"])
                 let p = try file.table("probabilities", rule: "probabilities must lie in [0, 1]") { $0 >= 0 && $0 <= 1 }
                 m = try BinaryProductMixture(weights: file.weights, probabilities: p)
             } else {
@@ -397,6 +402,7 @@ public enum TargetCatalog {
         default:
             let m: GammaProductMixture
             if let file {
+                try file.requireOnly(["weights", "shapes", "rates"])
                 let shapes = try file.table("shapes", rule: "shapes must be positive") { $0 > 0 }
                 let rates = try file.table("rates", rule: "rates must be positive") { $0 > 0 }
                 guard shapes[0].count == rates[0].count else {
