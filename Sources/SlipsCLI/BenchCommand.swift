@@ -173,7 +173,9 @@ struct BenchCommand: ParsableCommand {
     /// The records of the runs.jsonl named by `option`; a missing file is an error naming the option.
     func recordsFile(_ path: String, option: String) throws -> [BenchmarkRecord] {
         guard FileManager.default.fileExists(atPath: path) else { throw CLIError("\(option): no such file '\(path)'") }
-        return try cliErrors { try BenchmarkRunner.records(atPath: path) }
+        let records = try cliErrors { try BenchmarkRunner.records(atPath: path, strict: true) }
+        if records.isEmpty { throw CLIError("\(option): '\(path)' holds no benchmark record") }
+        return records
     }
 
     /// Keeps, per target and algorithm, only the best grid point of an earlier (e.g. reduced-N) grid run.

@@ -33,12 +33,20 @@ struct ExperimentCommand: ParsableCommand {
             if !list { throw CLIError("name an experiment (see above), e.g. slips experiment observation-processes --output DIR") }
             return
         }
-        guard name == "observation-processes" else {
+        guard name == "observation-processes" || name == "phi-four-small" else {
             throw CLIError("unknown experiment '\(name!)'; known experiments: "
                 + ExperimentCatalog.experiments.map(\.name).joined(separator: ", "))
         }
         guard let output, !output.isEmpty else { throw CLIError("--output DIR is required (and must not be empty)") }
         if let t = threads, t < 1 || t > 4096 { throw CLIError("--threads must be in 1...4096 (got \(t))") }
+        if name == "phi-four-small" {
+            var experiment = PhiFourSmallFieldExperiment(outputDirectory: output)
+            experiment.seed = seed
+            if let t = threads { experiment.threads = t }
+            let records = try cliErrors { try experiment.run { line in if !quiet { printError(line) } } }
+            print("\(records.count) cells: \(output)/table.md")
+            return
+        }
         var experiment = ObservationProcessesExperiment(outputDirectory: output)
         experiment.seed = seed
         if let t = threads { experiment.threads = t }

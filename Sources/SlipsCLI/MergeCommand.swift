@@ -74,6 +74,10 @@ struct MergeCommand: ParsableCommand {
               s.gradientEvaluations >= 0, s.logDensityEvaluations >= 0, s.wallSeconds.isFinite, s.wallSeconds >= 0 else {
             throw CLIError("\(sidecarPath): inconsistent shard sidecar (shard, sizes, counts or times out of range)")
         }
+        let range = SamplingJob.shardIndices(samples: s.totalSamples, shard: (k, n))
+        guard range.lowerBound == s.firstIndex, range.count == s.samples else {
+            throw CLIError("\(sidecarPath): shard \(s.shard) of \(s.totalSamples) samples covers \(range), not \(s.firstIndex)..<\(s.firstIndex + s.samples)")
+        }
         return s
     }
 
@@ -107,7 +111,9 @@ struct MergeCommand: ParsableCommand {
         s.gradientEvaluations = shards.reduce(0) { Count.sum($0, $1.gradientEvaluations) }
         s.logDensityEvaluations = shards.reduce(0) { Count.sum($0, $1.logDensityEvaluations) }
         s.wallSeconds = shards.reduce(0) { $0 + $1.wallSeconds }
-        guard s.wallSeconds.isFinite else { throw CLIError("the shards' wall times do not add up to a finite number") }
+        guard s.wallSeconds.isFinite, s.gradientEvaluations < Count.saturated, s.logDensityEvaluations < Count.saturated else {
+            throw CLIError("the shards' evaluation counts or wall times do not add up to finite numbers")
+        }
         s.gradientEvaluationsPerSample = Double(s.gradientEvaluations) / Double(Swift.max(1, s.samples))
         s.gradientEvaluationsPerSecond = Double(s.gradientEvaluations) / Swift.max(s.wallSeconds, 1e-9)
         let encoder = JSONEncoder()

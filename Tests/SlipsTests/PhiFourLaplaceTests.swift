@@ -82,3 +82,20 @@ import Testing
         }
     }
 }
+
+/// Parallel tempering against a closed form: the weight 2/3 of two-modes' first mode (d = 2, modes 2·√2 apart with
+/// variance 0.05, which plain MALA never crosses), within 4 standard errors of the replica spread.
+@Suite struct ParallelTemperingTests {
+    @Test func recoversTheModeWeightOfTwoModes() throws {
+        let spec = try TargetCatalog.make("two-modes", dimension: 2)
+        var pt = ParallelTemperingEstimate()
+        pt.levels = 8
+        pt.replicas = 8
+        pt.burnIn = 2000
+        pt.sweeps = 20_000
+        pt.minimumExponent = 0.02
+        let r = try pt.fraction(spec.target, seed: 1, threads: 2) { x in x[0] + x[1] < 2.0 / 3.0 }
+        #expect(abs(r.mean - 2.0 / 3.0) <= 4 * r.standardError + 1e-3, "\(r)")
+        #expect(r.standardError < 0.02 && r.swapAcceptance.allSatisfy { $0 > 0.05 }, "\(r)")
+    }
+}

@@ -192,8 +192,9 @@ public enum BenchmarkReport {
         for t in profile.targets where t.group == .toy {
             guard let b = bests.first(where: { $0.target == t.id && $0.algorithm == BenchmarkAlgorithm.slipsGeometric11.rawValue })
                     ?? bests.first(where: { $0.target == t.id }),
-                  let file = b.records.first?.samplesFile else { continue }
-            let pts = try NPY.readPoints(path: directory + "/" + file)
+                  let file = b.records.first?.samplesFile,
+                  // A record whose samples file is gone (deleted, or a runs.jsonl copied from elsewhere) has no figure.
+                  let pts = try? NPY.readPoints(path: directory + "/" + file) else { continue }
             let spec = try t.makeSpec(dataDirectory: dataDirectory)
             let half = t.id == "rings" ? 5.0 : 14.0
             let target = spec.target

@@ -149,8 +149,10 @@ public struct BenchmarkRunner: Sendable {
     }
 
     /// The records of a JSON-lines file written by a benchmark run; a malformed line is an error naming it.
-    public static func records(atPath runsPath: String) throws -> [BenchmarkRecord] {
-        try JSONLines.read(BenchmarkRecord.self, path: runsPath, what: "a benchmark record")
+    /// The records of a `runs.jsonl`; a torn last line (an interrupted append) is skipped unless `strict`, for files the
+    /// user names as input (`--best-from`, `--fill-from`), where every line must be a record.
+    public static func records(atPath runsPath: String, strict: Bool = false) throws -> [BenchmarkRecord] {
+        try JSONLines.read(BenchmarkRecord.self, path: runsPath, what: "a benchmark record", allowTornTail: !strict)
     }
 
     /// How many shards `cell` runs in: `chunks` when its shards concatenate to the unsplit run, else 1.

@@ -10,6 +10,9 @@ public enum ExperimentCatalog {
          "seed 001's sampling schemes: stochastic localization through every observation process (Gaussian, DDPM grid, "
             + "linear, erasure, binary symmetric, Poisson) with exact and MCMC denoisers, and oracle SLIPS "
             + "(spec/denoising.md §6.5 T-e1, T-e4)"),
+        ("phi-four-small",
+         "phi^4 on 32 sites at small fields b ≤ 0.0035, where log(Z+/Z-) is O(1): a parallel-tempering reference and every "
+            + "benchmark method at the quick settings (docs/phi-four.md)"),
     ]
 }
 

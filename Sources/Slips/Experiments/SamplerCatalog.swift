@@ -137,6 +137,9 @@ public enum SamplerCatalog {
         c.chains = s.chains ?? 4
         c.keep = s.keep ?? Swift.max(1, c.mcmcSteps / 2)
         let exactStart = try startLaw(s, target: target)
+        if exactStart != nil && s.initSteps != nil {
+            throw SamplerError("--init-steps refines SLIPS's own start; --start exact draws Y at t_0 exactly and takes none")
+        }
         c.initSteps = s.initSteps ?? (exactStart == nil ? 10 : 0)
         if let h = s.stepSize { c.initialStepSize = h }
         if let a = s.targetAcceptance { c.adaptation.targetAcceptance = a }
@@ -235,7 +238,7 @@ public enum SamplerCatalog {
     static func exactDenoiser(for target: TargetSpec, kind: ObservationKind) throws -> ExactDenoiser {
         guard let prior = target.closedForm else {
             throw SamplerError("target '\(target.name)' has no closed-form denoiser: --denoiser exact needs a mixture "
-                + "target (two-modes, 8-gaussians, gaussian-mixture, binary-mixture, gamma-mixture); use --denoiser mcmc")
+                + "target (two-modes, 8-gaussians, gaussian-mixture, binary-mixture, gamma-mixture, phi-four-laplace); use --denoiser mcmc")
         }
         let denoiser = ExactDenoiser(prior: prior)
         try denoiser.check(kind, dimension: target.dimension)

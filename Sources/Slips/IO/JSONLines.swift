@@ -56,7 +56,7 @@ public enum JSONLines {
 
     /// The records of `path`, one per non-empty line. A last line without its newline that does not decode (a run
     /// killed while appending) is skipped; any other line that does not decode is an error naming the line.
-    public static func read<T: Decodable>(_ type: T.Type, path: String, what: String) throws -> [T] {
+    public static func read<T: Decodable>(_ type: T.Type, path: String, what: String, allowTornTail: Bool = true) throws -> [T] {
         let text = String(decoding: try AtomicFile.read(path: path), as: UTF8.self)
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
         let decoder = JSONDecoder()
@@ -65,7 +65,7 @@ public enum JSONLines {
             do {
                 out.append(try decoder.decode(T.self, from: Data(line.utf8)))
             } catch {
-                if i == lines.count - 1 && !text.hasSuffix("\n") { break }
+                if allowTornTail && i == lines.count - 1 && !text.hasSuffix("\n") { break }
                 throw IOError(path: path, message: "line \(i + 1) is not \(what) (\(describe(error)))")
             }
         }

@@ -429,7 +429,7 @@ public enum TargetCatalog {
         guard d <= 1024 else { throw TargetError("phi-four-laplace stores dense d × d covariances: at most 1024 sites (got \(d))") }
         let base = try phiFour(dimension: d, options: options)
         guard let reference = base.phiFourReference, let lap = reference.laplace, let field = reference.field else {
-            throw TargetError("phi-four-laplace: the two phi^4 minima could not be found at this field")
+            throw TargetError("phi-four-laplace: the two phi^4 minima could not be found at these parameters (field, coupling, β)")
         }
         let c = reference.logZRatio, wPlus = 1 / (1 + Double.exp(-c))
         func precision(_ x: [Double]) -> [Double] {
