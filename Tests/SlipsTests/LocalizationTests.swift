@@ -227,7 +227,10 @@ import Testing
     @Test func newTargetsGradientsMatchFiniteDifferences() throws {
         let bm = try BinaryProductMixture(weights: [0.3, 0.7], probabilities: [[0.8, 0.3, 0.6], [0.1, 0.5, 0.9]])
         let gm = try GammaProductMixture(weights: [0.4, 0.6], shapes: [[2, 3, 0.7], [8, 1.5, 2]], rates: [[1, 2, 1], [2, 0.5, 3]])
-        for (target, x) in [(bm as any LogDensity, [0.3, -0.5, 0.8]), (gm, [1.2, 0.4, 2.5])] {
+        // A dense (correlated) Gaussian mixture too: the phi^4 Laplace stand-in's family.
+        let dense = try DenseGaussianMixture(weights: [0.5, 0.5], means: [[0, 1, 2], [1, -1, 0]],
+                                             precisions: [[2, -0.5, 0.1, -0.5, 1.5, -0.3, 0.1, -0.3, 1], [1, 0, 0, 0, 2, 0.4, 0, 0.4, 1]])
+        for (target, x) in [(bm as any LogDensity, [0.3, -0.5, 0.8]), (gm, [1.2, 0.4, 2.5]), (dense, [0.3, -0.7, 1.1])] {
             let (_, g) = target.evaluate(at: x)
             for j in 0..<3 {
                 var p = x, m = x
