@@ -16,6 +16,12 @@ public enum JSONLines {
     public static func repairTornTail(_ path: String) throws -> Bool {
         guard let h = FileHandle(forUpdatingAtPath: path) else { return false }
         defer { try? h.close() }
+        // Only the last byte is read unless it is not a newline.
+        let size = try h.seekToEnd()
+        guard size > 0 else { return false }
+        try h.seek(toOffset: size - 1)
+        if try h.read(upToCount: 1)?.first == UInt8(ascii: "\n") { return false }
+        try h.seek(toOffset: 0)
         let data = try h.readToEnd() ?? Data()
         guard let last = data.last, last != UInt8(ascii: "\n") else { return false }
         let keep = (data.lastIndex(of: UInt8(ascii: "\n")).map { $0 + 1 }) ?? 0
