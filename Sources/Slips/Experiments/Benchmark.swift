@@ -26,10 +26,16 @@ public struct BenchmarkTarget: Sendable, Hashable {
         BenchmarkTarget(id: "phi_four_b_\(b)", group: .phiFour, catalogName: "phi-four", dimension: 100, field: b)
     }
 
+    /// phi^4 on 32 sites at a small field b, where log(Z+/Z−) is O(1) and measurable by counting (docs/phi-four.md;
+    /// in no profile by default: select with `--targets phi_four_small_b_…`).
+    public static func phiFourSmall(_ b: Double) -> BenchmarkTarget {
+        BenchmarkTarget(id: "phi_four_small_b_\(b)", group: .phiFour, catalogName: "phi-four", dimension: 32, field: b)
+    }
+
     /// Every benchmark target, in table order.
     public static let all: [BenchmarkTarget] =
         [eightGaussians, rings, funnel] + [8, 16, 32, 64, 128].map(twoModes) + [ionosphere, sonar]
-        + [0, 0.025, 0.05, 0.075, 0.1].map(phiFour)
+        + [0, 0.025, 0.05, 0.075, 0.1].map(phiFour) + PhiFourSmallFieldExperiment.fields.map(phiFourSmall)
 
     /// Builds the target (the data directory matters for the logistic-regression targets).
     public func makeSpec(dataDirectory: String?) throws -> TargetSpec {
