@@ -399,6 +399,9 @@ import Glibc
             (["sample", "--threads", "9223372036854775807", "--output", "o.npy"], "--threads"),
             (["experiment", "observation-processes", "--list"], "--list takes no"),
             (["sample", "--target", "gaussian-mixture", "--mixture", "extra.json", "--output", "o.npy"], "unknown field 'extra'"),
+            (["sample", "--alpha1", "1e308", "--output", "o.npy"], "give --epsilon-end"),
+            (["sample", "--target", "gaussian-mixture", "--mixture", "huge.json", "--sampler", "mala", "--output", "o.npy"],
+             "give --sigma"),
         ]
         try #"{"weights": [1], "means": [[0]], "variances": [1], "extra": 1}"#
             .write(toFile: dir.path + "/extra.json", atomically: true, encoding: .utf8)

@@ -56,6 +56,11 @@ public enum SamplerCatalog {
     /// that cannot sample the target's space, or a bad setting.
     public static func make(_ name: String, settings s: Settings, target: TargetSpec) throws -> any Sampler {
         try checkBounds(s)
+        if s.sigma == nil && s.initScale == nil && !(target.slipsSigma.isFinite && target.slipsSigma > 0)
+            && ["slips", "mala", "ula", "hmc", "smc", "ais", "oat"].contains(name) {
+            throw SamplerError("the target's default scale sqrt(R²/d + τ²) is not finite (R = \(target.radius), "
+                + "τ = \(target.tau)): give --sigma (SLIPS, SMC, AIS, OAT) or --init-scale (MCMC)")
+        }
         if target.space != .continuous && name != "sl" {
             throw SamplerError("target '\(target.name)' lives on \(target.space.rawValue): only --sampler sl samples it "
                 + "(processes \(target.space == .binary ? "binary, erasure" : "poisson"))")
@@ -131,6 +136,10 @@ public enum SamplerCatalog {
         let epsEnd = s.epsilonEnd ?? ((schedule as? GeometricSchedule).map {
             $0.matchedEpsilonEnd(classicHorizon: SLIPSDefaults.matchedClassicHorizon(target: target.name))
         } ?? 0)
+        if s.epsilonEnd == nil, let g = schedule as? GeometricSchedule, !(epsEnd > 0 && epsEnd < g.horizon) {
+            throw SamplerError("the default epsilon-end (matched to the classic schedule's final log-SNR) is not usable "
+                + "for geometric(\(g.alpha1), \(g.alpha2)) with T = \(g.horizon): give --epsilon-end")
+        }
         var c = SLIPSConfiguration(schedule: schedule, sigma: s.sigma ?? target.slipsSigma, epsilon: eps, epsilonEnd: epsEnd)
         c.gridPoints = s.steps ?? 1024
         c.mcmcSteps = s.mcmcSteps ?? 32
