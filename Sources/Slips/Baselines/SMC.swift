@@ -497,3 +497,15 @@ struct AnnealingEngine: Sendable {
         }
     }
 }
+
+/// The settings SMC and AIS share, so one catalog function sets them (``SamplerCatalog``).
+public protocol AnnealingSettings {
+    var sigma: Double { get set }
+    var temperatures: Int { get set }
+    var mcmcSteps: Int { get set }
+    var initialStepSize: Double { get set }
+    var adaptation: MultiplicativeAdaptation { get set }
+}
+
+extension SMCSampler.Configuration: AnnealingSettings {}
+extension AISSampler.Configuration: AnnealingSettings {}

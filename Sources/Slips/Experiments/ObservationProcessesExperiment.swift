@@ -125,12 +125,8 @@ public struct ObservationProcessesExperiment {
 
     /// Runs every cell not yet in `runs.jsonl`, then rewrites `table.md`; returns all records.
     public func run(log: (String) -> Void) throws -> [ObservationProcessRecord] {
-        try AtomicFile.createDirectory(outputDirectory)
-        if FileManager.default.fileExists(atPath: runsPath), try JSONLines.repairTornTail(runsPath) {
-            log("\(runsPath): dropped an incomplete last line (a run interrupted while writing it); that cell runs again")
-        }
-        var records = FileManager.default.fileExists(atPath: runsPath)
-            ? try JSONLines.read(ObservationProcessRecord.self, path: runsPath, what: "an experiment record") : []
+        var records = try JSONLines.openLog(ObservationProcessRecord.self, directory: outputDirectory,
+                                            what: "an experiment record", log: log)
         for cell in Self.cells where !records.contains(where: { $0.key == cell.key && $0.seed == seed }) {
             let record = try run(cell)
             try JSONLines.append(record, to: runsPath)

@@ -43,12 +43,8 @@ public struct PhiFourSmallFieldExperiment {
 
     /// Runs every (b, method) not yet in `runs.jsonl`, the reference first, then writes `table.md`.
     public func run(log: (String) -> Void) throws -> [PhiFourSmallFieldRecord] {
-        try AtomicFile.createDirectory(outputDirectory)
-        if FileManager.default.fileExists(atPath: runsPath), try JSONLines.repairTornTail(runsPath) {
-            log("\(runsPath): dropped an incomplete last line")
-        }
-        var records = FileManager.default.fileExists(atPath: runsPath)
-            ? try JSONLines.read(PhiFourSmallFieldRecord.self, path: runsPath, what: "a phi^4 small-field record") : []
+        var records = try JSONLines.openLog(PhiFourSmallFieldRecord.self, directory: outputDirectory,
+                                            what: "a phi^4 small-field record", log: log)
         for b in Self.fields {
             for method in ["reference"] + Self.methods where !records.contains(where: { $0.key == Self.key(b, method) }) {
                 let record = try method == "reference" ? reference(b) : run(method, b)

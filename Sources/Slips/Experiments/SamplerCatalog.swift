@@ -77,23 +77,13 @@ public enum SamplerCatalog {
             try m.validate()
             return m
         case "smc":
-            var c = SMCSampler.Configuration(target: target)
-            if let v = s.sigma { c.sigma = v }
-            c.temperatures = s.steps ?? 1024
-            c.mcmcSteps = s.mcmcSteps ?? 32
-            if let h = s.stepSize { c.initialStepSize = h }
-            if let a = s.targetAcceptance { c.adaptation.targetAcceptance = a }
+            var c = annealed(SMCSampler.Configuration(target: target), s)
             if s.systematicResampling == true { c.resampling = .systematic }
             if let f = s.essThreshold { c.resamplingTrigger = .effectiveSampleSizeBelow(f) }
             try c.validate()
             return SMCSampler(configuration: c)
         case "ais":
-            var c = AISSampler.Configuration(target: target)
-            if let v = s.sigma { c.sigma = v }
-            c.temperatures = s.steps ?? 1024
-            c.mcmcSteps = s.mcmcSteps ?? 32
-            if let h = s.stepSize { c.initialStepSize = h }
-            if let a = s.targetAcceptance { c.adaptation.targetAcceptance = a }
+            let c = annealed(AISSampler.Configuration(target: target), s)
             try c.validate()
             return AISSampler(configuration: c)
         case "rdmc":
@@ -118,6 +108,17 @@ public enum SamplerCatalog {
         default:
             throw SamplerError("unknown sampler '\(name)'; known samplers: \(names.joined(separator: ", "))")
         }
+    }
+
+    /// The settings SMC and AIS share (start σ, temperatures K, MALA steps S, step size, acceptance target).
+    static func annealed<C: AnnealingSettings>(_ configuration: C, _ s: Settings) -> C {
+        var c = configuration
+        if let v = s.sigma { c.sigma = v }
+        c.temperatures = s.steps ?? 1024
+        c.mcmcSteps = s.mcmcSteps ?? 32
+        if let h = s.stepSize { c.initialStepSize = h }
+        if let a = s.targetAcceptance { c.adaptation.targetAcceptance = a }
+        return c
     }
 
     /// SLIPS with the paper's defaults (spec/slips.md §1.9) and the per-target ε of ``SLIPSDefaults``; with

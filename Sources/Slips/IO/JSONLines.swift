@@ -78,3 +78,19 @@ public enum JSONLines {
         return out
     }
 }
+
+extension JSONLines {
+    /// Opens the resumable log `directory/runs.jsonl` of an experiment: creates the folder, drops a torn last line
+    /// (saying so through `log`) and returns the records already there.
+    public static func openLog<T: Decodable>(
+        _ type: T.Type, directory: String, what: String, log: (String) -> Void
+    ) throws -> [T] {
+        try AtomicFile.createDirectory(directory)
+        let path = directory + "/runs.jsonl"
+        guard FileManager.default.fileExists(atPath: path) else { return [] }
+        if try repairTornTail(path) {
+            log("\(path): dropped an incomplete last line (a run interrupted while writing it); that cell runs again")
+        }
+        return try read(T.self, path: path, what: what)
+    }
+}
