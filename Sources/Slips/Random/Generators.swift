@@ -119,6 +119,8 @@ public enum StreamPurpose: UInt64, Sendable {
     case optimization = 11
     /// Learned denoisers: initialisation and minibatches.
     case training = 12
+    /// Which network of a learned mixture a trajectory uses.
+    case modelChoice = 13
 }
 
 /// Derivation of independent random streams from `(seed, index, purpose)` (DESIGN.md §3).
