@@ -7,6 +7,10 @@ final class ProgressDisplay: @unchecked Sendable {
     let counter: ProgressCounter
     let label: String
     let interactive: Bool
+    /// What the counter counts, per second ("evals/s", "steps/s").
+    var unit = "evals/s"
+    /// Extra text after the rate (e.g. the latest losses), read from the display thread.
+    var detail: (@Sendable () -> String)? = nil
     let start = Date()
     private let lock = NSLock()
     private var running = true
@@ -56,7 +60,7 @@ final class ProgressDisplay: @unchecked Sendable {
         let rate = Double(done) / max(elapsed, 1e-9)
         let eta = rate > 0 ? Double(total - done) / rate : 0
         let pct = 100 * Double(done) / Double(total)
-        return "\(label) \(String(format: "%5.1f", pct))%  \(format(rate)) evals/s  elapsed \(clock(elapsed))  ETA \(clock(eta))"
+        return "\(label) \(String(format: "%5.1f", pct))%  \(format(rate)) \(unit)\(detail.map { "  " + $0() } ?? "")  elapsed \(clock(elapsed))  ETA \(clock(eta))"
     }
 
     private func draw(final: Bool) {

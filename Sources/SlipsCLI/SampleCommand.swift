@@ -18,10 +18,6 @@ enum ProcessName: String, ExpressibleByArgument, CaseIterable {
     case gaussian, linear, erasure, binary, poisson
 }
 
-enum DenoiserName: String, ExpressibleByArgument, CaseIterable {
-    case exact, mcmc
-}
-
 extension TimeGrid: ExpressibleByArgument {}
 
 enum AdaptationName: String, ExpressibleByArgument, CaseIterable {
@@ -53,8 +49,11 @@ struct SampleCommand: ParsableCommand {
     )
 
     // Target.
-    @Option(help: "Target name (see `slips targets`).")
-    var target: String = "two-modes"
+    @Option(name: .customLong("target"), help: "Target name (see `slips targets`; default two-modes, or with --denoiser MODEL.json the model's data).")
+    var targetOption: String?
+    var target: String { targetOption ?? "two-modes" }
+    /// `--denoiser` names a model file rather than exact or mcmc.
+    var denoiserModelPath: String? { denoiser.flatMap { $0 == "exact" || $0 == "mcmc" ? nil : $0 } }
     @Option(help: "Dimension (targets of any dimension; phi-four: the number of sites).")
     var dim: Int?
     @Option(name: .customLong("data-dir"), help: "ionosphere/sonar: directory of the CSV splits (default $SLIPS_DATASETS, else the project's data/slips_datasets).")
@@ -77,8 +76,8 @@ struct SampleCommand: ParsableCommand {
     var sampler: SamplerName = .slips
     @Option(help: "sl: observation process gaussian, linear, erasure, binary or poisson (default: by the target's space).")
     var process: ProcessName?
-    @Option(help: "sl, slips: denoiser exact (closed form) or mcmc (default: sl exact where the target has one, slips mcmc).")
-    var denoiser: DenoiserName?
+    @Option(help: "sl, slips: denoiser exact (closed form) or mcmc (default: sl exact where the target has one, slips mcmc); sl: a model file from `slips train` (MODEL.json).")
+    var denoiser: String?
     @Option(help: "sl --process linear: the matrix A as .npy (k × d; default 2d × d with N(0, 1/d) entries from --seed).")
     var matrix: String?
     @Option(help: "slips: Y at t_0 from SLIPS's start (prior: sigma·sqrt(t_0)·Z and L refinements) or drawn exactly (exact; targets with exact draws, L = 0).")
@@ -159,7 +158,7 @@ struct SampleCommand: ParsableCommand {
         var written = [("--output", output)] + [("--summary", summary), ("--plot", plot)].compactMap { o, p in p.map { (o, $0) } }
         if job.sampler.name == "ais" && fmt == .npy { written.append(("the AIS weights file", Self.weightsPath(output))) }
         if job.shard.count > 1 { written.append(("the shard sidecar", RunSummary.shardSidecarPath(output))) }
-        let read = [("--mixture", mixture), ("--matrix", matrix), ("--train", train), ("--test", test)]
+        let read = [("--mixture", mixture), ("--matrix", matrix), ("--train", train), ("--test", test), ("--denoiser", denoiserModelPath)]
             .compactMap { o, p in p.map { (o, $0) } }
         try cliErrors {
             try AtomicFile.requireDistinct(outputs: written, inputs: read)
@@ -219,10 +218,24 @@ struct SampleCommand: ParsableCommand {
         try checkApplicable()
         let options = TargetOptions(dataDirectory: dataDir, trainPath: train, testPath: test, phiFourField: field ?? 0,
                                     phiFourCoupling: coupling ?? 0.1, phiFourBeta: beta ?? 20, mixturePath: mixture)
-        let spec = try TargetCatalog.make(target, dimension: dim, options: options)
+        var settings = try settings()
+        let spec: TargetSpec
+        if let path = denoiserModelPath {
+            guard sampler == .sl else { throw CLIError("--denoiser MODEL.json applies to --sampler sl") }
+            guard path.lowercased().hasSuffix(".json") else {
+                throw CLIError("unknown denoiser '\(path)': give exact, mcmc or a model file (.json) written by `slips train`")
+            }
+            let model = try ModelFile.read(path: path)
+            settings.learnedModel = model
+            settings.denoiser = "learned"
+            if targetOption == nil && dim != nil { throw CLIError("--dim comes from the model (d = \(model.dimension)) when no --target is given") }
+            spec = targetOption == nil ? model.targetSpec : try TargetCatalog.make(target, dimension: dim ?? model.dimension, options: options)
+        } else {
+            spec = try TargetCatalog.make(target, dimension: dim, options: options)
+        }
         try checkApplicable(resolvedFor: spec)
         let shardPair = try parseShard()
-        let sampler = try SamplerCatalog.make(self.sampler.rawValue, settings: try settings(), target: spec)
+        let sampler = try SamplerCatalog.make(self.sampler.rawValue, settings: settings, target: spec)
         return try SamplingJob(
             target: spec, sampler: sampler, samples: samples, seed: seed,
             threads: threads ?? ParallelBlocks.availableThreads, shard: shardPair)
@@ -285,7 +298,14 @@ struct SampleCommand: ParsableCommand {
         case .poisson: .poisson
         }
         let fits = spec.closedForm?.closedFormObservations.contains(kind) == true
-        let exact = denoiser.map { $0 == .exact } ?? (name == "sl" && fits)
+        let exact = denoiser.map { $0 == "exact" } ?? (name == "sl" && fits)
+        if denoiserModelPath != nil {
+            for (option, given) in [("--chains", chains != nil), ("--mcmc-steps", mcmcSteps != nil), ("--keep", keep != nil),
+                                    ("--step-size", stepSize != nil), ("--target-acceptance", targetAcceptance != nil)]
+            where given {
+                throw CLIError("\(option) sets the MCMC denoiser; the denoiser here is a learned model")
+            }
+        }
         if exact {
             for (option, given) in [("--chains", chains != nil), ("--mcmc-steps", mcmcSteps != nil), ("--keep", keep != nil),
                                     ("--step-size", stepSize != nil), ("--target-acceptance", targetAcceptance != nil)]
@@ -331,7 +351,7 @@ struct SampleCommand: ParsableCommand {
         s.systematicResampling = resampling.map { $0 == .systematic }
         s.essThreshold = essThreshold
         s.process = process?.rawValue
-        s.denoiser = denoiser?.rawValue
+        s.denoiser = denoiser
         s.grid = grid
         s.start = start
         s.tMin = tMin

@@ -13,7 +13,7 @@ struct SlipsCommand: ParsableCommand {
             """,
         version: SlipsVersion.description,
         subcommands: [SampleCommand.self, TargetsCommand.self, MergeCommand.self, BenchCommand.self, OptimizeCommand.self,
-                      ExperimentCommand.self]
+                      ExperimentCommand.self, TrainCommand.self]
     )
 }
 
@@ -32,6 +32,8 @@ func cliErrors<R>(_ body: () throws -> R) throws -> R {
     } catch let e as SamplerError {
         throw CLIError(e.description)
     } catch let e as IOError {
+        throw CLIError(e.description)
+    } catch let e as TrainingError {
         throw CLIError(e.description)
     }
 }

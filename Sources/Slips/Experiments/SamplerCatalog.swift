@@ -9,7 +9,7 @@ public enum SamplerCatalog {
     /// The observation processes of `sl` (spec/denoising.md §6.2).
     public static let processNames = ["gaussian", "linear", "erasure", "binary", "poisson"]
     /// The denoisers of `sl` and `slips`.
-    public static let denoiserNames = ["exact", "mcmc"]
+    public static let denoiserNames = ["exact", "mcmc", "learned"]
 
     /// Every sampler option; nil means the sampler's default (listed in `slips sample --help` and the README).
     public struct Settings: Sendable {
@@ -48,6 +48,8 @@ public enum SamplerCatalog {
         /// `sl --process linear`: A (k × d); nil: a 2d × d matrix of N(0, 1/d) entries from ``matrixSeed``.
         public var matrix: Points?
         public var matrixSeed: UInt64 = 0
+        /// `sl --denoiser MODEL.json`: the trained model (``denoiser`` is then `learned`).
+        public var learnedModel: LearnedModel?
 
         public init() {}
     }
@@ -213,6 +215,12 @@ public enum SamplerCatalog {
             let sampler = StochasticLocalizationSampler(process: p, denoiser: m)
             try sampler.validate(dimension: target.dimension, space: target.space)
             return sampler
+        case "learned":
+            guard let model = s.learnedModel else { throw SamplerError("--denoiser learned needs a model file") }
+            try checkLearned(model, process: p)
+            let sampler = StochasticLocalizationSampler(process: p, denoiser: LearnedDenoiser(model: model))
+            try sampler.validate(dimension: target.dimension, space: target.space)
+            return sampler
         case let other: throw unknownDenoiser(other)
         }
     }
@@ -253,6 +261,22 @@ public enum SamplerCatalog {
         let denoiser = ExactDenoiser(prior: prior)
         try denoiser.check(kind, dimension: target.dimension)
         return denoiser
+    }
+
+    /// A learned model drives stochastic localization only if it was trained for every noise level the process
+    /// visits: the two-layer model (all α) on Gaussian processes, the logistic model on binary fields.
+    static func checkLearned<P: ObservationProcess>(_ model: LearnedModel, process p: P) throws {
+        switch model.kind {
+        case .denoiser:
+            throw SamplerError("this denoiser model knows one noise level (σ = \(model.objective.noise.sigma ?? 0)); stochastic "
+                + "localization visits every level: train --model two-layer")
+        case .conditional:
+            throw SamplerError("this conditional model knows the levels σ/√m, m ≤ \(model.objective.noise.measurements ?? 0); stochastic "
+                + "localization visits every level: train --model two-layer")
+        case .twoLayer where p.kind != .gaussian:
+            throw SamplerError("a two-layer model denoises Gaussian observations; --process \(p.name) needs another denoiser")
+        default: return
+        }
     }
 
     static func unknownDenoiser(_ name: String) -> SamplerError {

@@ -146,3 +146,29 @@ public struct LearnedModel: Sendable {
         self.record = record
     }
 }
+
+/// A target known only through data (the data a model was trained on): its dimension and space, no density
+/// (every evaluation is NaN, so a sampler that needs one fails clearly).
+public struct DataDefinedTarget: LogDensity {
+    public let dimension: Int
+
+    public init(dimension: Int) { self.dimension = dimension }
+
+    public func evaluate(
+        _ points: UnsafePointer<Double>, count: Int, logDensity: UnsafeMutablePointer<Double>, gradient: UnsafeMutablePointer<Double>
+    ) {
+        for i in 0..<count { logDensity[i] = .nan }
+        for i in 0..<(count * dimension) { gradient[i] = .nan }
+    }
+}
+
+extension LearnedModel {
+    /// The target of `slips sample --denoiser MODEL.json` without `--target`: the model's data, known only
+    /// through it (`learned-model`, with the data's scale as R and τ).
+    public var targetSpec: TargetSpec {
+        let s = normalisation.scale
+        return TargetSpec(
+            name: "learned-model", target: DataDefinedTarget(dimension: dimension), radius: s * Double(dimension).squareRoot(),
+            tau: s, parameters: ["dimension": Double(dimension)], space: kind == .logistic ? .binary : .continuous)
+    }
+}

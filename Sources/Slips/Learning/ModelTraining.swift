@@ -134,3 +134,26 @@ public enum ModelTraining {
         return (v, mean, plus, minus)
     }
 }
+
+extension ModelTraining {
+    /// Reads a training set: `.npy` (N, d) float32/float64, or CSV (a header line optional; `labelColumn` names a
+    /// header column to drop, e.g. a class label). One clear ``IOError`` per malformed file.
+    public static func readData(path: String, labelColumn: String? = nil) throws -> Points {
+        if path.lowercased().hasSuffix(".npy") {
+            guard labelColumn == nil else { throw IOError(path: path, message: "--label-column applies to CSV files, not .npy") }
+            return try NPY.readPoints(path: path)
+        }
+        let table = try CSV.readTable(path: path)
+        guard let label = labelColumn else { return table.points }
+        guard let names = table.header else { throw IOError(path: path, message: "--label-column '\(label)' needs a header line") }
+        guard let drop = names.firstIndex(of: label) else {
+            throw IOError(path: path, message: "no column '\(label)' (columns: \(names.joined(separator: ", ")))")
+        }
+        let x = table.points, d = x.dimension
+        guard d > 1 else { throw IOError(path: path, message: "dropping '\(label)' leaves no columns") }
+        var storage: [Double] = []
+        storage.reserveCapacity(x.count * (d - 1))
+        for i in 0..<x.count { for j in 0..<d where j != drop { storage.append(x[i, j]) } }
+        return Points(dimension: d - 1, storage: storage)
+    }
+}

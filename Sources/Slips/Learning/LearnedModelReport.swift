@@ -1,0 +1,43 @@
+import Foundation
+
+/// What `slips train` writes beside a model: the loss curve and a summary (DESIGN.md §4 "Outputs").
+public enum LearnedModelReport {
+    /// Training (minibatch mean since the previous evaluation) and held-out losses against the step, per network.
+    public static func lossCurveSVG(_ model: LearnedModel) -> String {
+        var series: [SVGChart.Series] = []
+        for (k, c) in model.components.enumerated() {
+            let name = model.components.count == 2 ? "net \(k + 1) " : ""
+            series.append(.init(name: name + "training", points: c.history.map { (Double($0.step), $0.trainingLoss, 0) }))
+            if c.history.contains(where: { $0.heldoutLoss != nil }) {
+                series.append(.init(name: name + "held-out", points: c.history.compactMap { e in e.heldoutLoss.map { (Double(e.step), $0, 0) } }))
+            }
+        }
+        let loss = model.kind == .logistic ? "cross-entropy" : "squared error"
+        return SVGChart.lines(title: "\(model.kind.rawValue) model: \(loss) per sample", xLabel: "step", yLabel: loss, series: series)
+    }
+
+    /// The summary JSON: model file, kind, shape, per-network losses, data and timing.
+    public static func summaryJSON(_ model: LearnedModel, modelPath: String) throws -> String {
+        var networks: [[String: Any]] = []
+        for c in model.components {
+            var n: [String: Any] = [
+                "weight": c.weight, "training_loss": c.trainingLoss, "kept_step": c.keptStep, "steps_run": c.stepsRun,
+                "training_rows": c.trainingRows, "heldout_rows": c.heldoutRows,
+            ]
+            if let h = c.heldoutLoss { n["heldout_loss"] = h }
+            networks.append(n)
+        }
+        let r = model.record, s = r.settings
+        var out: [String: Any] = [
+            "model": modelPath, "kind": model.kind.rawValue, "dimension": model.dimension,
+            "hidden": s.hidden, "activation": s.activation.rawValue, "features": model.objective.features.rawValue,
+            "networks": networks, "data": r.dataSource, "data_rows": r.dataRows, "data_hash": r.dataHash,
+            "steps": s.steps, "batch": s.batch, "lr": s.learningRate, "lr_end": s.finalLearningRate, "seed": s.seed,
+            "wall_seconds": r.wallSeconds, "date": r.date, "slips_version": r.slipsVersion,
+            "steps_per_second": Double(model.components.reduce(0) { $0 + $1.stepsRun }) / max(r.wallSeconds, 1e-9),
+        ]
+        if let b = r.bayesLoss { out["bayes_loss"] = b }
+        let data = try JSONSerialization.data(withJSONObject: out, options: [.prettyPrinted, .sortedKeys])
+        return String(decoding: data, as: UTF8.self) + "\n"
+    }
+}
