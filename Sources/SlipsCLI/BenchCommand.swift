@@ -56,6 +56,10 @@ struct BenchCommand: ParsableCommand {
         "In table.md, fill each target and method without a run here from the best grid point of this runs.jsonl at its largest N, marked with that N (repeatable).",
         valueName: "runs.jsonl"))
     var fillFrom: [String] = []
+    @Option(name: .customLong("quality-from"), help: ArgumentHelp(
+        "In table.md, the phi^4 sample-quality section takes each best cell's quality metrics from the record of this runs.jsonl with the same target, method and grid point (e.g. a reduced-N rerun) where the cell's own record has none (repeatable).",
+        valueName: "runs.jsonl"))
+    var qualityFrom: [String] = []
 
     func run() throws {
         let start = Date()
@@ -107,6 +111,7 @@ struct BenchCommand: ParsableCommand {
         }
         if let path = bestFrom { p = try restrictToBest(p, path: path) }
         let fill = try fillFrom.flatMap { try fillRecords(p, path: $0) }  // read before any run: a bad path fails first
+        let quality = try qualityFrom.flatMap { try recordsFile($0, option: "--quality-from") }
         let runner = BenchmarkRunner(profile: p, outputDirectory: output, threads: threads ?? ParallelBlocks.availableThreads,
                                      dataDirectory: dataDir, chunks: chunks, stopAfter: stopAfter)
         let full = try reportProfile(p)
@@ -127,7 +132,7 @@ struct BenchCommand: ParsableCommand {
         try cliErrors {
             let table = BenchmarkReport.markdown(records, profile: full, command: command,
                                                  wallSeconds: reportOnly ? nil : Date().timeIntervalSince(start),
-                                                 fill: fill, fillSources: fillFrom)
+                                                 fill: fill, fillSources: fillFrom, quality: quality, qualitySources: qualityFrom)
             try AtomicFile.write(text: table, to: output + "/table.md")
             let figures = try BenchmarkReport.figures(records, profile: full, directory: output, dataDirectory: dataDir)
             print("wrote \(output)/table.md" + (figures.isEmpty ? "" : " and \(figures.count) figure(s)"))

@@ -38,4 +38,5 @@ run --targets sonar,ionosphere --algorithms rdmc,oat --best-from "$small" --chun
 
 # Table and figures over every record in the folder; a (target, method) not yet rerun at full size shows its
 # reduced-N best point, marked with its N.
-"$slips" bench --profile paper --output results/paper --report-only --fill-from "$grid" --fill-from "$small"
+"$slips" bench --profile paper --output results/paper --report-only --fill-from "$grid" --fill-from "$small" \
+    --quality-from results/paper-phi-four-quality/runs.jsonl  # phi^4 quality metrics of N = 256 reruns (its run.sh)

@@ -95,7 +95,7 @@ public enum BenchmarkReport {
     /// from in the header.
     public static func markdown(
         _ records: [BenchmarkRecord], profile: BenchmarkProfile, command: String, wallSeconds: Double?,
-        fill: [BenchmarkRecord] = [], fillSources: [String] = []
+        fill: [BenchmarkRecord] = [], fillSources: [String] = [], quality: [BenchmarkRecord] = [], qualitySources: [String] = []
     ) -> String {
         let targets = profile.targets.filter { t in records.contains { $0.target == t.id } }
         let own = best(records, targets: targets)
@@ -152,6 +152,9 @@ public enum BenchmarkReport {
             s += "(opposite signs; a perfect sampler scores −2 and e^30): they are recorded for comparison only.\n"
         }
 
+        s += phiFourQualitySection(bests.filter { b in targets.contains { $0.id == b.target && $0.group == .phiFour } },
+                                   quality: quality, sources: qualitySources)
+
         s += "\n## Chosen grid points, other metrics and cost\n\n"
         s += "| target | algorithm | N | grid point | metrics (mean over seeds) | ∇ evals / sample | log-density evals / sample | wall s / run |\n"
         s += "|---|---|---|---|---|---|---|---|\n"
@@ -164,6 +167,36 @@ public enum BenchmarkReport {
             let ld = b.records.reduce(0.0) { $0 + Double($1.logDensityEvaluations) / Double(max(1, $1.samples)) } / n
             let wall = b.records.reduce(0.0) { $0 + $1.wallSeconds } / n
             s += "| \(b.target) | \(b.algorithm) | \(b.records[0].samples) | \(grid.isEmpty ? "–" : grid) | \(metrics) | \(Int(grad.rounded())) | \(Int(ld.rounded())) | \(String(format: "%.1f", wall)) |\n"
+        }
+        return s
+    }
+
+    /// The phi^4 sample-quality table (docs/phi-four.md): for each best cell, its own quality metrics, else those of
+    /// the `quality` record with the same target, method and grid point (seed 0 first), marked with its N.
+    static func phiFourQualitySection(_ bests: [Best], quality: [BenchmarkRecord], sources: [String]) -> String {
+        guard !bests.isEmpty else { return "" }
+        var s = "\n## phi^4 sample quality\n\n"
+        s += "Whether the samples are in a mode at all (docs/phi-four.md): `localised` is the fraction with bulk magnetisation "
+        s += "(mean of the central 60 % of sites) within 0.3 of a minimum's; `βU` the mean energy against the − minimum's "
+        s += "Laplace value + N/2 (a thermal sample of that mode)."
+        if !sources.isEmpty {
+            s += " Rows marked (rerun) take these metrics from a rerun of the same target, method, grid point and seed at "
+            s += "that N (\(sources.map { "`\($0)`" }.joined(separator: ", "))): their headline entries above are the full-size run's."
+        }
+        s += "\n\n| target | method | localised | bulk magnetisation mean ± sd | mean βU | − minimum βU + N/2 | N |\n|---|---|---|---|---|---|---|\n"
+        for b in bests {
+            let own = b.records.first { $0.metrics["localised_fraction"] != nil }
+            let other = quality.filter { $0.target == b.target && $0.algorithm == b.algorithm && $0.grid == b.grid }
+                .sorted { $0.seed < $1.seed }.first { $0.metrics["localised_fraction"] != nil }
+            guard let r = own ?? other else {
+                s += "| \(b.target) | \(b.algorithm) | – | – | – | – | – |\n"
+                continue
+            }
+            let m = r.metrics, half = Double(r.dimension) / 2
+            func f(_ k: String, _ digits: Int = 3) -> String { m[k].map { String(format: "%.\(digits)f", $0) } ?? "–" }
+            s += "| \(b.target) | \(b.algorithm) | \(f("localised_fraction")) | \(f("bulk_magnetisation_mean")) ± \(f("bulk_magnetisation_sd")) | "
+            s += "\(m["mean_beta_energy"].map { format($0) } ?? "–") | \(m["laplace_beta_energy_minus"].map { String(format: "%.1f", $0 + half) } ?? "–") | "
+            s += "\(r.samples)\(own == nil ? " (rerun)" : "") |\n"
         }
         return s
     }
