@@ -23,8 +23,17 @@ struct ExperimentCommand: ParsableCommand {
     var seed: UInt64 = 0
     @Option(help: "Worker threads (default: all cores). Results do not depend on it.")
     var threads: Int?
+    @Option(name: .customLong("data"), help: "digits: the digits CSV (default: the project's data/digits/digits.csv).")
+    var dataPath: String?
     @Flag(help: "No progress lines.")
     var quiet = false
+
+    /// `data/digits/digits.csv` of the current directory, else of the checkout the executable was built in.
+    static func defaultDigits() -> String {
+        let local = "data/digits/digits.csv"
+        if FileManager.default.fileExists(atPath: local) { return local }
+        return Checkout.root.map { $0 + "/" + local } ?? local
+    }
 
     func run() throws {
         if list && name != nil { throw CLIError("--list takes no experiment name") }
@@ -33,12 +42,32 @@ struct ExperimentCommand: ParsableCommand {
             if !list { throw CLIError("name an experiment (see above), e.g. slips experiment observation-processes --output DIR") }
             return
         }
-        guard name == "observation-processes" || name == "phi-four-small" else {
+        guard ExperimentCatalog.experiments.contains(where: { $0.name == name }) else {
             throw CLIError("unknown experiment '\(name!)'; known experiments: "
                 + ExperimentCatalog.experiments.map(\.name).joined(separator: ", "))
         }
         guard let output, !output.isEmpty else { throw CLIError("--output DIR is required (and must not be empty)") }
         if let t = threads, t < 1 || t > 4096 { throw CLIError("--threads must be in 1...4096 (got \(t))") }
+        if dataPath != nil && name != "digits" { throw CLIError("--data applies to the digits experiment") }
+        if name == "digits" {
+            var experiment = DigitsExperiment(outputDirectory: output, dataPath: dataPath ?? Self.defaultDigits())
+            experiment.seed = seed
+            if let t = threads { experiment.threads = t }
+            let m = try cliErrors { try experiment.run { line in if !quiet { printError(line) } } }
+            print(String(format: "sample → train %.2f vs held-out → train %.2f: %@/table.md", m["sample_to_train_nearest"] ?? .nan,
+                         m["heldout_to_train_nearest"] ?? .nan, output))
+            return
+        }
+        if name == "two-networks" {
+            var experiment = TwoNetworksExperiment(outputDirectory: output)
+            experiment.seed = seed
+            if let t = threads { experiment.threads = t }
+            let records = try cliErrors {
+                try experiment.run { line in if !quiet { printError(line) } }
+            }
+            print("\(records.count) cells: \(output)/table.md")
+            return
+        }
         if name == "phi-four-small" {
             var experiment = PhiFourSmallFieldExperiment(outputDirectory: output)
             experiment.seed = seed

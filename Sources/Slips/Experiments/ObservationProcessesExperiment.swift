@@ -10,6 +10,12 @@ public enum ExperimentCatalog {
          "seed 001's sampling schemes: stochastic localization through every observation process (Gaussian, DDPM grid, "
             + "linear, erasure, binary symmetric, Poisson) with exact and MCMC denoisers, and oracle SLIPS "
             + "(spec/denoising.md §6.5 T-e1, T-e4)"),
+        ("two-networks",
+         "seed 001's figures 1-2: stochastic localization on a two-Gaussian mixture with the exact denoiser, one trained "
+            + "two-layer network and the two-network mixture, d = 2, 16, 64 (spec/denoising.md §6.5 T-e2, T-e3)"),
+        ("digits",
+         "a two-layer denoiser trained on the 8×8 digits of data/digits, stochastic localization with it, an image grid "
+            + "of samples beside real digits and memorisation checks"),
         ("phi-four-small",
          "phi^4 on 32 sites at small fields b ≤ 0.0035, where log(Z+/Z-) is O(1): a parallel-tempering reference and every "
             + "benchmark method at the quick settings (docs/phi-four.md)"),

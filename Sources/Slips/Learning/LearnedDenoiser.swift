@@ -22,9 +22,13 @@ extension LearnedModel {
     /// a Gaussian observation `a X + √v N` for the Gaussian kinds (noise √v/(a s) on the normalised data, angle
     /// `α = arctan` of it, input `z = cos α · y'/a`, spec/denoising.md §1.6), a binary field for the logistic kind
     /// (`E[x_i | y] = tanh(ℓ_i/2)` with the logits ℓ of the field `h y`, §5.2).
+    ///
+    /// With `clip`, each Gaussian-kind estimate is clipped to the training data's range per coordinate: the posterior
+    /// mean of a law supported in that box lies in it, and a network extrapolating outside its data (a ReLU network
+    /// grows linearly there) would otherwise feed back into the sampler's trajectory and run away.
     public func estimate(
         component k: Int, _ y: UnsafePointer<Double>, rows: Int, model: ObservationModel,
-        into out: UnsafeMutablePointer<Double>, workspace w: PredictionWorkspace
+        into out: UnsafeMutablePointer<Double>, workspace w: PredictionWorkspace, clip: Bool = true
     ) {
         let o = objective, d = o.dimension, net = components[k].network, mu = normalisation.mean, s = normalisation.scale
         var first = 0
@@ -60,6 +64,9 @@ extension LearnedModel {
                             let p = Double(f[i * d + j] + w.skip[i] * z[i * d + j])
                             oi[j] = o.kind == .logistic ? Double.tanh(p / 2) : mu[j] + s * p
                         }
+                        if clip && o.kind != .logistic {
+                            for j in 0..<d { oi[j] = Swift.min(dataMaximum[j], Swift.max(dataMinimum[j], oi[j])) }
+                        }
                     }
                 }
             }
@@ -71,16 +78,24 @@ extension LearnedModel {
 /// A ``LearnedModel`` as a ``Denoiser`` (spec/denoising.md §6.5): every sampler that takes a denoiser takes a
 /// trained one. With two networks each sample's whole trajectory uses one, chosen with the model's weights from
 /// stream `(seed, sample index, .modelChoice)`.
+///
+/// Estimates are clipped to the training data's per-coordinate range unless ``clipsToDataRange`` is false (see
+/// ``LearnedModel/estimate(component:_:rows:model:into:workspace:clip:)``).
 public struct LearnedDenoiser: Denoiser {
     public let model: LearnedModel
+    public var clipsToDataRange: Bool
 
-    public init(model: LearnedModel) { self.model = model }
+    public init(model: LearnedModel, clipsToDataRange: Bool = true) {
+        self.model = model
+        self.clipsToDataRange = clipsToDataRange
+    }
 
     public var name: String { model.components.count == 2 ? "learned-mixture" : "learned" }
 
     public var parameters: [String: Double] {
         var p: [String: Double] = ["networks": Double(model.components.count), "hidden": Double(model.components[0].network.hidden)]
         if model.components.count == 2 { p["network_weight_plus"] = model.components[0].weight }
+        p["clipped_to_data_range"] = clipsToDataRange ? 1 : 0
         return p
     }
 
@@ -145,7 +160,7 @@ public struct LearnedDenoiser: Denoiser {
                         state.gathered.withUnsafeBufferPointer { g in
                             state.estimates.withUnsafeMutableBufferPointer { e in
                                 model.estimate(component: k, g.baseAddress!, rows: chunk.count, model: observation,
-                                               into: e.baseAddress!, workspace: state.workspace)
+                                               into: e.baseAddress!, workspace: state.workspace, clip: clipsToDataRange)
                             }
                         }
                         for (i, row) in chunk.enumerated() {

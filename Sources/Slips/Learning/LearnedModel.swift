@@ -129,6 +129,10 @@ public struct LearnedModel: Sendable {
     /// The two-network mixture's split: unit direction v and centre x̄ (data units); side + is `⟨v, x − x̄⟩ > 0`.
     public var splitDirection: [Double]?
     public var splitCenter: [Double]?
+    /// Per-coordinate minimum and maximum of the training data (data units): the box in which the posterior mean of
+    /// any law supported on the data's range lies, to which ``LearnedDenoiser`` clips its estimates.
+    public var dataMinimum: [Double]
+    public var dataMaximum: [Double]
     public var record: TrainingRecord
 
     public var kind: LearnedModelKind { objective.kind }
@@ -136,8 +140,11 @@ public struct LearnedModel: Sendable {
 
     public init(
         objective: DenoisingObjective, normalisation: DataNormalisation, components: [LearnedComponent],
-        splitDirection: [Double]? = nil, splitCenter: [Double]? = nil, record: TrainingRecord
+        splitDirection: [Double]? = nil, splitCenter: [Double]? = nil, dataMinimum: [Double], dataMaximum: [Double],
+        record: TrainingRecord
     ) {
+        self.dataMinimum = dataMinimum
+        self.dataMaximum = dataMaximum
         self.objective = objective
         self.normalisation = normalisation
         self.components = components

@@ -35,6 +35,8 @@ public enum ModelFile {
         var normalisation: DataNormalisation
         var splitDirection: [Double]?
         var splitCenter: [Double]?
+        var dataMinimum: [Double]
+        var dataMaximum: [Double]
         var networks: [Network]
         var training: TrainingRecord
     }
@@ -47,7 +49,7 @@ public enum ModelFile {
             inputs: n0.inputs, hidden: n0.hidden, activation: n0.activation, features: model.objective.features,
             layout: "W1T (inputs x hidden), b1 (hidden), W2T (hidden x outputs), b2 (outputs); float32 little-endian, base64",
             noise: model.objective.noise, normalisation: model.normalisation, splitDirection: model.splitDirection,
-            splitCenter: model.splitCenter,
+            splitCenter: model.splitCenter, dataMinimum: model.dataMinimum, dataMaximum: model.dataMaximum,
             networks: model.components.map {
                 Network(weight: $0.weight, parameterCount: $0.network.parameters.count, parameters: base64($0.network.parameters),
                         trainingLoss: $0.trainingLoss, heldoutLoss: $0.heldoutLoss, keptStep: $0.keptStep, stepsRun: $0.stepsRun,
@@ -109,6 +111,14 @@ public enum ModelFile {
               c.normalisation.scale.isFinite, c.normalisation.scale > 0 else {
             throw fail("the normalisation needs \(c.dimension) finite means and a positive finite scale")
         }
+        guard c.dataMinimum.count == c.dimension, c.dataMaximum.count == c.dimension,
+              zip(c.dataMinimum, c.dataMaximum).allSatisfy({ $0.isFinite && $1.isFinite && $0 <= $1 }) else {
+            throw fail("the data range needs \(c.dimension) finite minima and maxima with minimum ≤ maximum")
+        }
+        if (c.splitDirection == nil) != (c.splitCenter == nil) || (c.splitDirection.map { $0.count != c.dimension } ?? false)
+            || (c.splitCenter.map { $0.count != c.dimension } ?? false) || (c.splitDirection != nil) != (c.networks.count == 2) {
+            throw fail("a two-network model needs a split direction and centre of \(c.dimension) values; one network, neither")
+        }
         guard c.networks.count == 1 || c.networks.count == 2 else { throw fail("a model has one or two networks (found \(c.networks.count))") }
         guard c.networks.allSatisfy({ $0.weight.isFinite && $0.weight >= 0 }),
               abs(c.networks.reduce(0) { $0 + $1.weight } - 1) < 1e-9 else {
@@ -127,7 +137,8 @@ public enum ModelFile {
             components.append(LearnedComponent(t, weight: n.weight))
         }
         return LearnedModel(objective: objective, normalisation: c.normalisation, components: components,
-                            splitDirection: c.splitDirection, splitCenter: c.splitCenter, record: c.training)
+                            splitDirection: c.splitDirection, splitCenter: c.splitCenter, dataMinimum: c.dataMinimum,
+                            dataMaximum: c.dataMaximum, record: c.training)
     }
 
     static func snake(_ s: String) -> String {

@@ -93,8 +93,10 @@ public enum ModelTraining {
             dataSource: q.dataSource, dataRows: x.count, dataHash: TrainingRecord.hash(data), bayesLoss: q.bayesLoss,
             slipsVersion: SlipsVersion.description, date: ISO8601DateFormatter().string(from: start),
             wallSeconds: Date().timeIntervalSince(start))
+        let d0 = (0..<d).map { j in (0..<x.count).reduce(Double.infinity) { Swift.min($0, x[$1, j]) } }
+        let d1 = (0..<d).map { j in (0..<x.count).reduce(-Double.infinity) { Swift.max($0, x[$1, j]) } }
         return LearnedModel(objective: objective, normalisation: norm, components: components,
-                            splitDirection: direction, splitCenter: center, record: record)
+                            splitDirection: direction, splitCenter: center, dataMinimum: d0, dataMaximum: d1, record: record)
     }
 
     /// The top principal direction v of the rows (power iteration on the covariance, from a fixed start), oriented

@@ -174,3 +174,29 @@ extension String {
         split(separator: Substring(a), omittingEmptySubsequences: false).joined(separator: b)
     }
 }
+
+extension SVGChart {
+    /// Rows of `images` (each `width × height` grey levels, row-major) as a grid of `columns` tiles, grey levels in
+    /// `range` mapped from white to black.
+    public static func imageGrid(
+        title: String, images: Points, width: Int, height: Int, columns: Int, range: (Double, Double), pixel: Double = 5
+    ) -> String {
+        let tile = Double(width) * pixel + 4, rows = (images.count + columns - 1) / columns
+        let w = Double(columns) * tile + 8, h = Double(rows) * (Double(height) * pixel + 4) + 34
+        var s = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(f(w))\" height=\"\(f(h))\" viewBox=\"0 0 \(f(w)) \(f(h))\">\n"
+        s += "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n"
+        s += "<text x=\"4\" y=\"18\" font-family=\"sans-serif\" font-size=\"13\">\(escape(title))</text>\n"
+        for k in 0..<images.count {
+            let x0 = 4 + Double(k % columns) * tile, y0 = 28 + Double(k / columns) * (Double(height) * pixel + 4)
+            for r in 0..<height {
+                for c in 0..<width {
+                    let v = images[k, r * width + c]
+                    let t = Swift.min(1, Swift.max(0, (v - range.0) / Swift.max(range.1 - range.0, 1e-300)))
+                    let g = Int((255 * (1 - t)).rounded())
+                    s += "<rect x=\"\(f(x0 + Double(c) * pixel))\" y=\"\(f(y0 + Double(r) * pixel))\" width=\"\(f(pixel))\" height=\"\(f(pixel))\" fill=\"rgb(\(g),\(g),\(g))\"/>\n"
+                }
+            }
+        }
+        return s + "</svg>\n"
+    }
+}
