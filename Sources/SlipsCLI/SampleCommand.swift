@@ -397,7 +397,7 @@ struct SampleCommand: ParsableCommand {
         print("target \(s.target) (d = \(s.dimension)), sampler \(s.sampler), \(s.samples) samples"
               + (s.shard == "0/1" ? "" : " (shard \(s.shard) of \(s.totalSamples))") + ", seed \(s.seed)")
         if s.gradientEvaluations == 0 && s.logDensityEvaluations == 0 {
-            print("no target evaluations (closed-form denoiser) in \(short(s.wallSeconds, 3)) s")
+            print("no target evaluations (\(s.settings["denoiser"].map { $0.hasPrefix("learned") ? "learned" : "closed-form" } ?? "closed-form") denoiser) in \(short(s.wallSeconds, 3)) s")
         } else {
             print("gradient evaluations \(grouped(s.gradientEvaluations)) (\(grouped(Int(s.gradientEvaluationsPerSample))) per sample)"
                   + " in \(short(s.wallSeconds, 3)) s: \(short(s.gradientEvaluationsPerSecond / 1e6, 3)) M/s")

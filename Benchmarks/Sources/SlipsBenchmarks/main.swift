@@ -1,5 +1,5 @@
 // Throughput benchmarks of the hot paths (release build):
-//   cd Benchmarks && swift run -c release SlipsBenchmarks [--quick] [--targets-only] [--samplers]
+//   cd Benchmarks && swift run -c release SlipsBenchmarks [--quick] [--targets-only] [--samplers] [--training]
 // Prints a Markdown table: normals per second, bare target gradient evaluations per second, MALA kernel
 // steps per second, and SLIPS gradient evaluations per second at S = 32, C = 4 on 1 and all threads.
 import Dispatch
@@ -133,6 +133,60 @@ func cpuSeconds() -> Double {
     let spec = try TargetCatalog.make("two-modes", dimension: 16)
     try measure("OAT two-modes d=16, K=1024", OATSampler(configuration: .init(target: spec)), spec, samples: 4)
     try measure("RDMC two-modes d=16, K=1024", RDMCSampler(configuration: .init(horizon: RDMCSampler.horizonGrid[1])), spec, samples: 8)
+}
+
+/// `--training`: training steps per second of the two-layer denoiser of spec/denoising.md §6.5 (h = 128, batch 256,
+/// concat time features, ReLU, Adam), d = 16 and 64, on 1 and all threads, per CPU-second and per wall-second, with
+/// the FLOP rate of the step's matrix products (2B(2·in·h + 3·h·d) per step) and the bare product kernel's rate at
+/// the forward shape as the limit to compare with. `Benchmarks/training_reference.py` times the same step in numpy
+/// (OpenBLAS) and, where installed, PyTorch.
+@MainActor func trainingBenchmarks() throws {
+    for d in [16, 64] {
+        let x = try TargetCatalog.make("two-modes", dimension: d).exactSampler!(10_000, 1)
+        for threads in Array(Set([1, cores])).sorted() {
+            var q = ModelTraining.Request()
+            q.settings.steps = quick ? 300 : 1500
+            q.settings.evaluateEvery = q.settings.steps
+            q.settings.heldoutFraction = 0
+            q.threads = threads
+            var best = (cpu: Double.infinity, wall: Double.infinity)
+            for _ in 0..<3 {
+                let c0 = cpuSeconds()
+                let wall = try seconds { sink(try ModelTraining.train(x, q)) }
+                best = (min(best.cpu, cpuSeconds() - c0), min(best.wall, wall))
+            }
+            let steps = Double(q.settings.steps), inputs = Double(d + 40), h = 128.0
+            let flops = 2 * 256 * (2 * inputs * h + 3 * h * Double(d))
+            row("train two-layer d=\(d), \(threads) thread(s), per CPU-second", steps / best.cpu, "steps/s")
+            row("train two-layer d=\(d), \(threads) thread(s), per wall-second", steps / best.wall, "steps/s")
+            row("train two-layer d=\(d), \(threads) thread(s), matrix FLOP rate", steps * flops / best.wall, "FLOP/s (wall)")
+        }
+        // The forward product alone (256 × (d+40) · (d+40) × 128), 1 thread: the kernel's own rate.
+        let m = 256, k = d + 40, n = 128
+        let a = [Float](repeating: 0.5, count: m * k), b = [Float](repeating: 0.25, count: k * n)
+        var c = [Float](repeating: 0, count: m * n)
+        let reps = quick ? 200 : 2000
+        let r = rate(work: Double(2 * m * k * n * reps)) {
+            a.withUnsafeBufferPointer { a in
+                b.withUnsafeBufferPointer { b in
+                    c.withUnsafeMutableBufferPointer { c in
+                        for _ in 0..<reps {
+                            DenseKernels.multiply(a.baseAddress!, rows: m, depth: k, stride: k, b.baseAddress!, columns: n,
+                                                  stride: n, into: c.baseAddress!, stride: n, accumulate: false)
+                        }
+                    }
+                }
+            }
+        }
+        row("DenseKernels.multiply 256×\(k)·\(k)×128 (float32)", r, "FLOP/s (1 thread)")
+    }
+}
+
+if CommandLine.arguments.contains("--training") {
+    try trainingBenchmarks()
+    print("\n| benchmark | rate | unit |\n|---|---|---|")
+    for (a, b, c) in rows { print("| \(a) | \(b) | \(c) |") }
+    exit(0)
 }
 
 if CommandLine.arguments.contains("--samplers") {
