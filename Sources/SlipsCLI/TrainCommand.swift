@@ -165,8 +165,8 @@ struct TrainCommand: ParsableCommand {
         if let npz { try AtomicFile.write(ModelFile.exportNPZ(model), to: npz) }
         if !quiet {
             for (k, c) in model.components.enumerated() {
-                printError("network \(k + 1): weight \(short(c.weight)), training loss \(short(c.trainingLoss))"
-                    + (c.heldoutLoss.map { ", held-out loss \(short($0))" } ?? "") + " (kept step \(c.keptStep) of \(c.stepsRun))")
+                printError("network \(k + 1): weight \(short(c.weight)), training loss \(short(c.outcome.trainingLoss))"
+                    + (c.outcome.heldoutLoss.map { ", held-out loss \(short($0))" } ?? "") + " (kept step \(c.outcome.keptStep) of \(c.outcome.stepsRun))")
             }
             printError("wrote \(output) (\(short(model.record.wallSeconds, 3)) s)")
         }

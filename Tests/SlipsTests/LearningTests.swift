@@ -88,7 +88,7 @@ import Testing
         q.threads = 2
         let b = try ModelTraining.train(x, q)
         #expect(a.components[0].network.parameters == b.components[0].network.parameters)
-        #expect(a.components[0].history == b.components[0].history)
+        #expect(a.components[0].outcome == b.components[0].outcome)
         q.settings.seed = 1
         let c = try ModelTraining.train(x, q)
         #expect(a.components[0].network.parameters != c.components[0].network.parameters)
@@ -110,7 +110,7 @@ import Testing
         q.threads = 2
         let model = try ModelTraining.train(x, q)
         let bayes = Self.bayesMSE(mixture, sigma: 1, count: 20_000)
-        let heldout = try #require(model.components[0].heldoutLoss)
+        let heldout = try #require(model.components[0].outcome.heldoutLoss)
         #expect(heldout <= 1.05 * bayes, "held-out MSE \(heldout) vs Bayes \(bayes)")
         #expect(heldout >= 0.95 * bayes, "held-out MSE \(heldout) below the Bayes MSE \(bayes): the held-out pairs are too few")
     }

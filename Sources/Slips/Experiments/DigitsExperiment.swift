@@ -64,7 +64,7 @@ public struct DigitsExperiment {
         var m: [String: Double] = [
             "sample_to_train_nearest": Self.meanNearestDistance(x, to: train),
             "heldout_to_train_nearest": Self.meanNearestDistance(heldout, to: train),
-            "training_loss": model.components[0].trainingLoss, "heldout_loss": model.components[0].heldoutLoss ?? .nan,
+            "training_loss": model.components[0].outcome.trainingLoss, "heldout_loss": model.components[0].outcome.heldoutLoss ?? .nan,
         ]
         let mean = { (y: Points, j: Int) in (0..<y.count).reduce(0.0) { $0 + y[$1, j] } / Double(y.count) }
         m["pixel_mean_abs_error"] = (0..<64).reduce(0.0) { $0 + abs(mean(x, $1) - mean(train, $1)) } / 64

@@ -100,8 +100,8 @@ public struct TwoNetworksExperiment {
                 q.threads = threads
                 q.bayesLoss = bayes
                 let model = try ModelTraining.train(data, q)
-                metrics["training_mse"] = model.components.reduce(0) { $0 + $1.weight * $1.trainingLoss }
-                metrics["heldout_mse"] = model.components.reduce(0) { $0 + $1.weight * ($1.heldoutLoss ?? .nan) }
+                metrics["training_mse"] = model.components.reduce(0) { $0 + $1.weight * $1.outcome.trainingLoss }
+                metrics["heldout_mse"] = model.components.reduce(0) { $0 + $1.weight * ($1.outcome.heldoutLoss ?? .nan) }
                 if q.split { metrics["network_weight_plus"] = model.components[0].weight }
                 metrics["training_seconds"] = Date().timeIntervalSince(start)
                 x = try sample(LearnedDenoiser(model: model), mixture: m)

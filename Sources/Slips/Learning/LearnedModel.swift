@@ -49,24 +49,12 @@ public struct LearnedComponent: Sendable {
     /// Probability of choosing this network for a whole trajectory (1 for a single network; `n₊/n` and `n₋/n`
     /// for the two-network mixture of spec/denoising.md §6.5).
     public var weight: Double
-    public var trainingLoss: Double
-    public var heldoutLoss: Double?
-    public var keptStep: Int
-    public var stepsRun: Int
-    public var trainingRows: Int
-    public var heldoutRows: Int
-    public var history: [TrainingEvaluation]
+    public var outcome: TrainingOutcome
 
     public init(_ t: TrainedNetwork, weight: Double) {
         network = t.network
+        outcome = t.outcome
         self.weight = weight
-        trainingLoss = t.trainingLoss
-        heldoutLoss = t.heldoutLoss
-        keptStep = t.keptStep
-        stepsRun = t.stepsRun
-        trainingRows = t.trainingRows
-        heldoutRows = t.heldoutRows
-        history = t.history
     }
 }
 

@@ -7,9 +7,9 @@ public enum LearnedModelReport {
         var series: [SVGChart.Series] = []
         for (k, c) in model.components.enumerated() {
             let name = model.components.count == 2 ? "net \(k + 1) " : ""
-            series.append(.init(name: name + "training", points: c.history.map { (Double($0.step), $0.trainingLoss, 0) }))
-            if c.history.contains(where: { $0.heldoutLoss != nil }) {
-                series.append(.init(name: name + "held-out", points: c.history.compactMap { e in e.heldoutLoss.map { (Double(e.step), $0, 0) } }))
+            series.append(.init(name: name + "training", points: c.outcome.history.map { (Double($0.step), $0.trainingLoss, 0) }))
+            if c.outcome.history.contains(where: { $0.heldoutLoss != nil }) {
+                series.append(.init(name: name + "held-out", points: c.outcome.history.compactMap { e in e.heldoutLoss.map { (Double(e.step), $0, 0) } }))
             }
         }
         let loss = model.kind == .logistic ? "cross-entropy" : "squared error"
@@ -21,10 +21,10 @@ public enum LearnedModelReport {
         var networks: [[String: Any]] = []
         for c in model.components {
             var n: [String: Any] = [
-                "weight": c.weight, "training_loss": c.trainingLoss, "kept_step": c.keptStep, "steps_run": c.stepsRun,
-                "training_rows": c.trainingRows, "heldout_rows": c.heldoutRows,
+                "weight": c.weight, "training_loss": c.outcome.trainingLoss, "kept_step": c.outcome.keptStep, "steps_run": c.outcome.stepsRun,
+                "training_rows": c.outcome.trainingRows, "heldout_rows": c.outcome.heldoutRows,
             ]
-            if let h = c.heldoutLoss { n["heldout_loss"] = h }
+            if let h = c.outcome.heldoutLoss { n["heldout_loss"] = h }
             networks.append(n)
         }
         let r = model.record, s = r.settings
@@ -34,7 +34,7 @@ public enum LearnedModelReport {
             "networks": networks, "data": r.dataSource, "data_rows": r.dataRows, "data_hash": r.dataHash,
             "steps": s.steps, "batch": s.batch, "lr": s.learningRate, "lr_end": s.finalLearningRate, "seed": s.seed,
             "wall_seconds": r.wallSeconds, "date": r.date, "slips_version": r.slipsVersion,
-            "steps_per_second": Double(model.components.reduce(0) { $0 + $1.stepsRun }) / max(r.wallSeconds, 1e-9),
+            "steps_per_second": Double(model.components.reduce(0) { $0 + $1.outcome.stepsRun }) / max(r.wallSeconds, 1e-9),
         ]
         if let b = r.bayesLoss { out["bayes_loss"] = b }
         let data = try JSONSerialization.data(withJSONObject: out, options: [.prettyPrinted, .sortedKeys])

@@ -12,13 +12,7 @@ public enum ModelFile {
         var weight: Double
         var parameterCount: Int
         var parameters: String
-        var trainingLoss: Double
-        var heldoutLoss: Double?
-        var keptStep: Int
-        var stepsRun: Int
-        var trainingRows: Int
-        var heldoutRows: Int
-        var history: [TrainingEvaluation]
+        var outcome: TrainingOutcome
     }
 
     struct Contents: Codable {
@@ -52,8 +46,7 @@ public enum ModelFile {
             splitCenter: model.splitCenter, dataMinimum: model.dataMinimum, dataMaximum: model.dataMaximum,
             networks: model.components.map {
                 Network(weight: $0.weight, parameterCount: $0.network.parameters.count, parameters: base64($0.network.parameters),
-                        trainingLoss: $0.trainingLoss, heldoutLoss: $0.heldoutLoss, keptStep: $0.keptStep, stepsRun: $0.stepsRun,
-                        trainingRows: $0.trainingRows, heldoutRows: $0.heldoutRows, history: $0.history)
+                        outcome: $0.outcome)
             },
             training: model.record)
         let e = JSONEncoder()
@@ -132,9 +125,7 @@ public enum ModelFile {
             }
             guard p.allSatisfy(\.isFinite) else { throw fail("network \(k + 1) has non-finite weights") }
             let net = TwoLayerNetwork(inputs: c.inputs, hidden: c.hidden, outputs: c.dimension, activation: c.activation, parameters: p)
-            let t = TrainedNetwork(network: net, history: n.history, trainingLoss: n.trainingLoss, heldoutLoss: n.heldoutLoss,
-                                   keptStep: n.keptStep, stepsRun: n.stepsRun, trainingRows: n.trainingRows, heldoutRows: n.heldoutRows)
-            components.append(LearnedComponent(t, weight: n.weight))
+            components.append(LearnedComponent(TrainedNetwork(network: net, outcome: n.outcome), weight: n.weight))
         }
         return LearnedModel(objective: objective, normalisation: c.normalisation, components: components,
                             splitDirection: c.splitDirection, splitCenter: c.splitCenter, dataMinimum: c.dataMinimum,

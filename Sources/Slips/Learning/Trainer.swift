@@ -117,10 +117,10 @@ public struct NetworkTrainer {
         if heldoutPairs != nil { net.parameters = best.parameters }
         let trainingLoss = engine.loss(network: net, pairs: trainPairs, threads: threads)
         let heldoutLoss = heldoutPairs.map { engine.loss(network: net, pairs: $0, threads: threads) }
-        return TrainedNetwork(
-            network: net, history: history, trainingLoss: trainingLoss, heldoutLoss: heldoutLoss,
+        return TrainedNetwork(network: net, outcome: TrainingOutcome(
+            history: history, trainingLoss: trainingLoss, heldoutLoss: heldoutLoss,
             keptStep: heldoutPairs != nil ? best.step : stepsRun, stepsRun: stepsRun,
-            trainingRows: trainRows.count, heldoutRows: heldoutRows)
+            trainingRows: trainRows.count, heldoutRows: heldoutRows))
     }
 }
 

@@ -64,9 +64,8 @@ public struct TrainingEvaluation: Sendable, Equatable, Codable {
     public var heldoutLoss: Double?
 }
 
-/// A trained network and its record.
-public struct TrainedNetwork: Sendable {
-    public var network: TwoLayerNetwork
+/// How one network's training went: its losses, steps and rows (part of the model file).
+public struct TrainingOutcome: Sendable, Equatable, Codable {
     public var history: [TrainingEvaluation]
     /// Loss on fixed pairs drawn from the training rows, with the kept parameters.
     public var trainingLoss: Double
@@ -78,6 +77,12 @@ public struct TrainedNetwork: Sendable {
     public var stepsRun: Int
     public var trainingRows: Int
     public var heldoutRows: Int
+}
+
+/// A trained network and how its training went.
+public struct TrainedNetwork: Sendable {
+    public var network: TwoLayerNetwork
+    public var outcome: TrainingOutcome
 }
 
 /// Fixed `(input, z, skip, target)` pairs of an objective: a minibatch, or the fixed pairs on which losses are
