@@ -132,7 +132,7 @@ public struct OATSampler: Sampler {
         let c = configuration
         return SequentialMultimeasurementSampler(
             sigma: c.sigma, levels: c.levels, langevinSteps: c.langevinSteps,
-            kernel: UnderdampedLangevinKernel(stepSize: c.stepSize, inverseMass: c.sigma, velocityDecay: c.velocityDecay),
+            kernel: .underdamped(UnderdampedLangevinKernel(stepSize: c.stepSize, inverseMass: c.sigma, velocityDecay: c.velocityDecay)),
             denoiser: ImportanceSampledDenoiser(proposalPairs: c.proposalPairs), name: name, blockSize: c.blockSize)
     }
 

@@ -3,78 +3,91 @@
 /// only through the running mean, `∇ log p(y_m | y_{1:m-1}) = (E[X | y_{1:m}] - y_m)/σ²` with
 /// `E[X | y_{1:m}] = m̂(ȳ_m)` the denoiser at noise `σ/√m` (§1.3 items 2–4, through ``TweedieScore``). Each level runs
 /// L steps of ``UnderdampedLangevinKernel`` from velocity 0, then updates the running mean and starts the next level
-/// at the jump + re-noise `m̂(ȳ_m) + σ ξ`; the output is the jump `m̂(ȳ_M)` at noise `σ/√M`.
+/// at the jump + re-noise `m̂(ȳ_m) + σ ξ` (or afresh); the output is the jump `m̂(ȳ_M)` at noise `σ/√M`.
 ///
-/// The first start is `U[-1, 1]^d + σ ξ` with running mean 0 (the official code). OAT is this sampler with the
-/// importance-sampled denoiser (``OATSampler``). Sample n draws its start, Langevin and re-noise draws from stream
+/// The kernel is a ``ScoreKernel``: underdamped (OAT's) or overdamped (ULA, the reference runs of §4.6, with more
+/// steps on the first stage). The first start is `U[-1, 1]^d + σ ξ` with running mean 0 (the official code). OAT is
+/// this sampler with the importance-sampled denoiser and the underdamped kernel (``OATSampler``). Sample n draws its start, Langevin and re-noise draws from stream
 /// `(seed, n, .baselineParticles)`, the denoiser from its own streams.
-public struct SequentialMultimeasurementSampler<D: Denoiser>: Sampler {
+public struct SequentialMultimeasurementSampler<D: Denoiser>: DenoiserDrivenSampler {
     /// σ of the measurements.
     public var sigma: Double
     /// M, the number of measurements.
     public var levels: Int
     /// L, Langevin steps per measurement.
     public var langevinSteps: Int
-    public var kernel: UnderdampedLangevinKernel
+    /// Langevin steps of the first measurement (default L; §4.6 uses 5L).
+    public var firstStageSteps: Int
+    /// Start each measurement after the first at the jump + re-noise `m̂(ȳ_{m−1}) + σ ξ` (true, the default: an
+    /// approximate ancestral draw, §1.3 item 6) or afresh like the first (`U[-1, 1]^d + σ ξ`).
+    public var jumpStart = true
+    public var kernel: ScoreKernel
     public var denoiser: D
     /// Samples per work block (results do not depend on it); nil: the denoiser's preference.
     public var blockSize: Int?
     public let name: String
 
-    public init(sigma: Double, levels: Int, langevinSteps: Int, kernel: UnderdampedLangevinKernel, denoiser: D,
+    public init(sigma: Double, levels: Int, langevinSteps: Int, firstStageSteps: Int? = nil, kernel: ScoreKernel, denoiser: D,
                 name: String? = nil, blockSize: Int? = nil) {
         self.sigma = sigma
         self.levels = levels
         self.langevinSteps = langevinSteps
+        self.firstStageSteps = firstStageSteps ?? langevinSteps
         self.kernel = kernel
         self.denoiser = denoiser
         self.blockSize = blockSize
         self.name = name ?? "sms-\(denoiser.name)"
     }
 
-    /// Denoiser calls per sample: `M (L + 1) + 1`.
-    public var denoiserCalls: Int { Count.sum(Count.product(levels, Count.sum(langevinSteps, 1)), 1) }
+    /// Denoiser calls per sample: `L₁ + (M − 1) L + M + 1` (`M (L + 1) + 1` when L₁ = L).
+    public var denoiserCalls: Int {
+        Count.sum(Count.product(levels - 1, langevinSteps), firstStageSteps, levels, 1)
+    }
 
     public var parameters: [String: Double] {
         [
             "sigma": sigma, "levels": Double(levels), "langevin_steps": Double(langevinSteps),
-            "step_size": kernel.stepSize, "velocity_decay": kernel.velocityDecay, "inverse_mass": kernel.inverseMass,
-        ].merging(denoiser.parameters) { a, _ in a }
+            "first_stage_steps": Double(firstStageSteps), "jump_start": jumpStart ? 1 : 0,
+        ].merging(kernel.parameters) { a, _ in a }.merging(denoiser.parameters) { a, _ in a }
     }
 
-    public func expectedGradientEvaluations(samples: Int) -> Int {
-        Count.product(samples, denoiser.expectedWork(calls: denoiserCalls).gradient)
-    }
+    public var settings: [String: String] { ["kernel": kernel.name, "denoiser": denoiser.name] }
 
-    public func expectedLogDensityEvaluations(samples: Int) -> Int {
-        Count.product(samples, denoiser.expectedWork(calls: denoiserCalls).logDensity)
-    }
 
     public func sample<T: LogDensity>(
         _ target: T, indices: Range<Int>, seed: UInt64, threads: Int, progress: ProgressCounter?
     ) throws -> SampleSet {
         let d = target.dimension
-        guard sigma.isPositiveFinite, levels >= 1, langevinSteps >= 1 else {
-            throw SamplerError("SMS needs sigma > 0, at least one level and one Langevin step")
+        guard sigma.isPositiveFinite, levels >= 1, langevinSteps >= 1, firstStageSteps >= 1 else {
+            throw SamplerError("SMS needs sigma > 0, at least one measurement and one Langevin step per stage")
         }
         try denoiser.check(.gaussian, dimension: d)
-        let start = wallClock()
-        var out = Points(count: indices.count, dimension: d)
-        let bs = blockSize ?? denoiser.preferredBlockSize(dimension: d)
-        let total = runSampleBlocks(count: indices.count, dimension: d, blockSize: bs, threads: threads, output: &out) {
-            local, o in
-            let global = (indices.lowerBound + local.lowerBound)..<(indices.lowerBound + local.upperBound)
-            return runBlock(target, samples: global, seed: seed, output: o, progress: progress)
+        let r = try runBlocks(target, indices: indices, threads: threads, blockSize: blockSize) { samples, o in
+            runBlock(target, samples: samples, seed: seed, output: o, progress: progress)
         }
-        try checkFinite(out, firstIndex: indices.lowerBound, sampler: name.uppercased())
-        return SampleSet(
-            points: out, firstIndex: indices.lowerBound, gradientEvaluations: total.gradientEvaluations,
-            logDensityEvaluations: total.logDensityEvaluations, wallSeconds: wallClock() - start)
+        return SampleSet(r, firstIndex: indices.lowerBound)
     }
 
-    /// The whole algorithm for the samples with global indices `samples`, writing `samples.count × d` values.
+    /// The running means ȳ_m after the measurements `stages` (1-based), for N samples: what the exact ancestral
+    /// sampler draws exactly (spec/denoising.md T-c4).
+    public func stageMeans<T: LogDensity>(_ target: T, count n: Int, seed: UInt64, stages: [Int]) throws -> [Points] {
+        try denoiser.check(.gaussian, dimension: target.dimension)
+        let d = target.dimension
+        var out = stages.map { _ in Points(count: n, dimension: d) }
+        var final = [Double](repeating: 0, count: n * d)
+        _ = final.withUnsafeMutableBufferPointer { o in
+            runBlock(target, samples: 0..<n, seed: seed, output: o.baseAddress!, progress: nil) { m, mean in
+                if let k = stages.firstIndex(of: m) { out[k].storage = mean }
+            }
+        }
+        return out
+    }
+
+    /// The whole algorithm for the samples with global indices `samples`, writing `samples.count × d` values;
+    /// `record(m, ȳ_m)` sees the running mean after each measurement.
     func runBlock<T: LogDensity>(
-        _ target: T, samples: Range<Int>, seed: UInt64, output: UnsafeMutablePointer<Double>, progress: ProgressCounter?
+        _ target: T, samples: Range<Int>, seed: UInt64, output: UnsafeMutablePointer<Double>, progress: ProgressCounter?,
+        record: ((Int, [Double]) -> Void)? = nil
     ) -> WorkCounts {
         let d = target.dimension, b = samples.count, count = b * d
         let sigma2 = sigma * sigma
@@ -88,19 +101,22 @@ public struct SequentialMultimeasurementSampler<D: Denoiser>: Sampler {
             denoiser.denoise(query.span, model: .gaussian(scale: 1, variance: s * s), target: target, into: &e,
                              state: &state)
         }
-        for i in 0..<b {
-            for j in 0..<d {
-                let q = i * d + j
-                y[q] = 2 * paths[i].nextUniform() - 1
-                y[q] += sigma * paths[i].nextNormal()
+        func freshStart() {
+            for i in 0..<b {
+                for j in 0..<d {
+                    let q = i * d + j
+                    y[q] = 2 * paths[i].nextUniform() - 1
+                    y[q] += sigma * paths[i].nextNormal()
+                }
             }
         }
+        freshStart()
         var s = sigma
         for m in 1...levels {
             s = sigma / Double(m).squareRoot()
             let inverseM = 1 / Double(m)
             for q in 0..<count { v[q] = 0 }
-            for _ in 0..<langevinSteps {
+            for _ in 0..<(m == 1 ? firstStageSteps : langevinSteps) {
                 kernel.step(positions: &y, velocities: &v, rows: b, dimension: d, streams: &paths, psi: &psi) { y, psi in
                     // The conditional score at the running mean ȳ_m(y) = ȳ_{m-1} + (y - ȳ_{m-1})/m.
                     for q in 0..<count { query[q] = mean[q] + (y[q] - mean[q]) * inverseM }
@@ -115,9 +131,14 @@ public struct SequentialMultimeasurementSampler<D: Denoiser>: Sampler {
                 mean[q] += (y[q] - mean[q]) * inverseM
                 query[q] = mean[q]
             }
+            record?(m, mean)
             jump(s)
-            for i in 0..<b {
-                for j in 0..<d { y[i * d + j] = estimate[i * d + j] + sigma * paths[i].nextNormal() }
+            if jumpStart {
+                for i in 0..<b {
+                    for j in 0..<d { y[i * d + j] = estimate[i * d + j] + sigma * paths[i].nextNormal() }
+                }
+            } else if m < levels {
+                freshStart()
             }
         }
         // Output: the jump E[X | y_{1:M}] = m̂(ȳ_M) at noise σ/√M.

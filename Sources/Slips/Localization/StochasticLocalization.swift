@@ -6,7 +6,7 @@
 ///
 /// Sample n draws the process's randomness from stream `(seed, n, .localization)` and the denoiser's from its own
 /// streams, so output is bitwise identical whatever the thread count, block size and sharding.
-public struct StochasticLocalizationSampler<Process: ObservationProcess, D: Denoiser>: Sampler {
+public struct StochasticLocalizationSampler<Process: ObservationProcess, D: Denoiser>: DenoiserDrivenSampler {
     public var process: Process
     public var denoiser: D
     /// Samples per work block (results do not depend on it); nil: the denoiser's preference.
@@ -33,24 +33,13 @@ public struct StochasticLocalizationSampler<Process: ObservationProcess, D: Deno
         process.parameters.merging(denoiser.parameters) { a, _ in a }
     }
 
-    public func expectedGradientEvaluations(samples: Int) -> Int {
-        Count.product(samples, denoiser.expectedWork(calls: process.denoiserCalls).gradient)
-    }
-
-    public func expectedLogDensityEvaluations(samples: Int) -> Int {
-        Count.product(samples, denoiser.expectedWork(calls: process.denoiserCalls).logDensity)
-    }
+    public var denoiserCalls: Int { process.denoiserCalls }
 
     /// The output and metrics (`32 N d`) plus one block of the denoiser's state.
     public func memoryEstimate(samples: Int, dimension d: Int) -> Double {
         32 * Double(samples) * Double(d) + denoiser.blockMemory(dimension: d) + 24 * Double(process.stepCount)
     }
 
-    /// Target evaluations, or with a denoiser that makes none (exact) the denoiser calls, `samples × calls`.
-    public func expectedProgressUnits(samples: Int) -> Int {
-        let w = denoiser.expectedWork(calls: process.denoiserCalls)
-        return Count.product(samples, w.gradient > 0 ? w.gradient : w.logDensity > 0 ? w.logDensity : process.denoiserCalls)
-    }
 
     /// Checks that the process fits a target of dimension `d` living in `space`, and the denoiser the process.
     public func validate(dimension d: Int, space: SampleSpace) throws {

@@ -43,3 +43,52 @@ public struct UnderdampedLangevinKernel: Sendable {
         }
     }
 }
+
+/// A Langevin step driven by a score alone (spec/denoising.md §2.2, §4.3): the kernels of walk-jump, joint (JMS) and
+/// sequential (SMS) multimeasurement sampling, whose scores come from denoisers.
+public enum ScoreKernel: Sendable {
+    /// Overdamped (ULA) `y ← y + η ψ(y) + √(2η) ξ` with step η (the convention of spec/denoising.md §4.3 and §4.6).
+    case overdamped(stepSize: Double)
+    /// ``UnderdampedLangevinKernel`` (velocities carried by the caller).
+    case underdamped(UnderdampedLangevinKernel)
+
+    /// Name for summaries.
+    public var name: String {
+        switch self {
+        case .overdamped: "ula"
+        case .underdamped: "underdamped"
+        }
+    }
+
+    public var parameters: [String: Double] {
+        switch self {
+        case .overdamped(let eta): ["step_size": eta]
+        case .underdamped(let k): ["step_size": k.stepSize, "velocity_decay": k.velocityDecay, "inverse_mass": k.inverseMass]
+        }
+    }
+
+    /// One step of `rows` chains (see ``UnderdampedLangevinKernel/step(positions:velocities:rows:dimension:streams:psi:score:)``;
+    /// the overdamped step ignores `velocities`).
+    public func step(
+        positions y: inout [Double], velocities v: inout [Double], rows: Int, dimension d: Int,
+        streams: inout [Xoshiro256], psi: inout [Double], score: ([Double], inout [Double]) -> Void
+    ) {
+        switch self {
+        case .underdamped(let k):
+            k.step(positions: &y, velocities: &v, rows: rows, dimension: d, streams: &streams, psi: &psi, score: score)
+        case .overdamped(let eta):
+            score(y, &psi)
+            let noise = (2 * eta).squareRoot()
+            y.withUnsafeMutableBufferPointer { y in
+                psi.withUnsafeBufferPointer { psi in
+                    for i in 0..<rows {
+                        for j in 0..<d {
+                            let q = i * d + j
+                            y[q] += eta * psi[q] + noise * streams[i].nextNormal()
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,152 @@
+/// Walk-jump sampling (spec/denoising.md §2.2; Saremi & Hyvärinen): N independent chains walk on the smoothed law
+/// `p_σ` with a score-driven ``ScoreKernel`` for `steps` steps, and each sample is the jump `y + σ² ∇log p_σ(y) =
+/// E[X | X + σG = y]` of the chain's final state (never fed back), or with ``outputsWalk`` the walk state itself.
+/// The score comes from any ``Denoiser`` at noise σ through Tweedie's formula (§1.1).
+///
+/// Chains start at `σ ξ` (N(0, σ² I), T-a3's start). Sample n draws from stream `(seed, n, .baselineParticles)`.
+public struct WalkJumpSampler<D: Denoiser>: DenoiserDrivenSampler {
+    public var sigma: Double
+    public var steps: Int
+    public var kernel: ScoreKernel
+    public var denoiser: D
+    /// Output the walk's final state y instead of its jump.
+    public var outputsWalk = false
+    public var blockSize: Int?
+
+    public init(sigma: Double, steps: Int, kernel: ScoreKernel, denoiser: D, blockSize: Int? = nil) {
+        self.sigma = sigma
+        self.steps = steps
+        self.kernel = kernel
+        self.denoiser = denoiser
+        self.blockSize = blockSize
+    }
+
+    public var name: String { "walk-jump" }
+    public var settings: [String: String] { ["kernel": kernel.name, "score": denoiser.name, "output": outputsWalk ? "walk" : "jump"] }
+    public var parameters: [String: Double] {
+        ["sigma": sigma, "steps": Double(steps)].merging(kernel.parameters) { a, _ in a }.merging(denoiser.parameters) { a, _ in a }
+    }
+
+    /// Denoiser (score) calls per sample: one per step and the jump.
+    public var denoiserCalls: Int { Count.sum(steps, 1) }
+
+    public func sample<T: LogDensity>(
+        _ target: T, indices: Range<Int>, seed: UInt64, threads: Int, progress: ProgressCounter?
+    ) throws -> SampleSet {
+        guard sigma.isPositiveFinite, steps >= 1 else { throw SamplerError("walk-jump needs sigma > 0 and at least one step") }
+        try denoiser.check(.gaussian, dimension: target.dimension)
+        let r = try runBlocks(target, indices: indices, threads: threads, blockSize: blockSize) { samples, o in
+            runBlock(target, samples: samples, seed: seed, output: o, progress: progress)
+        }
+        return SampleSet(r, firstIndex: indices.lowerBound)
+    }
+
+    func runBlock<T: LogDensity>(
+        _ target: T, samples: Range<Int>, seed: UInt64, output: UnsafeMutablePointer<Double>, progress: ProgressCounter?
+    ) -> WorkCounts {
+        let d = target.dimension, count = samples.count * d, variance = sigma * sigma
+        var paths = samples.map { RandomStream.make(seed: seed, index: $0, purpose: .baselineParticles) }
+        var state = denoiser.makeState(samples: samples, seed: seed, dimension: d, progress: progress)
+        var y = [Double](repeating: 0, count: count), v = y, psi = y, estimate = y
+        func denoise(_ y: [Double]) {
+            var e = estimate.mutableSpan
+            denoiser.denoise(y.span, model: .gaussian(scale: 1, variance: variance), target: target, into: &e, state: &state)
+        }
+        for i in 0..<samples.count { for j in 0..<d { y[i * d + j] = sigma * paths[i].nextNormal() } }
+        for _ in 0..<steps {
+            kernel.step(positions: &y, velocities: &v, rows: samples.count, dimension: d, streams: &paths, psi: &psi) { y, psi in
+                denoise(y)
+                var out = psi.mutableSpan
+                TweedieScore.gaussian(estimate: estimate.span, observation: y.span, scale: 1, variance: variance, into: &out)
+            }
+        }
+        denoise(y)
+        for q in 0..<count { output[q] = outputsWalk ? y[q] : estimate[q] }
+        return denoiser.work(state)
+    }
+}
+
+/// Joint ("all at once") multimeasurement sampling, JMS (spec/denoising.md §3.2): Langevin on the density of M
+/// measurements `y_{1:M}` in R^{Md}, whose block scores are `(E[X | y_{1:M}] − y_j)/σ²` with `E[X | y_{1:M}]` the
+/// denoiser at σ/√M at the mean ȳ (§1.3 items 2–3); the sample is the jump `E[X | ȳ]` of the final state.
+///
+/// Each measurement starts at `U[-1, 1]^d + σ ξ` (a broad, symmetric start). Sample n draws from stream
+/// `(seed, n, .baselineParticles)`.
+public struct JointMultimeasurementSampler<D: Denoiser>: DenoiserDrivenSampler {
+    public var sigma: Double
+    public var measurements: Int
+    public var steps: Int
+    public var kernel: ScoreKernel
+    public var denoiser: D
+    public var blockSize: Int?
+
+    public init(sigma: Double, measurements: Int, steps: Int, kernel: ScoreKernel, denoiser: D, blockSize: Int? = nil) {
+        self.sigma = sigma
+        self.measurements = measurements
+        self.steps = steps
+        self.kernel = kernel
+        self.denoiser = denoiser
+        self.blockSize = blockSize
+    }
+
+    public var name: String { "jms" }
+    public var settings: [String: String] { ["kernel": kernel.name, "score": denoiser.name] }
+    public var parameters: [String: Double] {
+        ["sigma": sigma, "measurements": Double(measurements), "steps": Double(steps)]
+            .merging(kernel.parameters) { a, _ in a }.merging(denoiser.parameters) { a, _ in a }
+    }
+
+    public var denoiserCalls: Int { Count.sum(steps, 1) }
+    public func memoryEstimate(samples: Int, dimension d: Int) -> Double {
+        32 * Double(samples) * Double(d) + 5 * 8 * 64 * Double(measurements) * Double(d)
+    }
+
+    public func sample<T: LogDensity>(
+        _ target: T, indices: Range<Int>, seed: UInt64, threads: Int, progress: ProgressCounter?
+    ) throws -> SampleSet {
+        guard sigma.isPositiveFinite, steps >= 1, measurements >= 1 else {
+            throw SamplerError("JMS needs sigma > 0, at least one measurement and one step")
+        }
+        try denoiser.check(.gaussian, dimension: target.dimension)
+        let r = try runBlocks(target, indices: indices, threads: threads, blockSize: blockSize) { samples, o in
+            runBlock(target, samples: samples, seed: seed, output: o, progress: progress)
+        }
+        return SampleSet(r, firstIndex: indices.lowerBound)
+    }
+
+    func runBlock<T: LogDensity>(
+        _ target: T, samples: Range<Int>, seed: UInt64, output: UnsafeMutablePointer<Double>, progress: ProgressCounter?
+    ) -> WorkCounts {
+        let d = target.dimension, b = samples.count, m = measurements, md = m * d, variance = sigma * sigma
+        let jumpModel = ObservationModel.gaussian(scale: 1, variance: variance / Double(m))
+        var paths = samples.map { RandomStream.make(seed: seed, index: $0, purpose: .baselineParticles) }
+        var state = denoiser.makeState(samples: samples, seed: seed, dimension: d, progress: progress)
+        var y = [Double](repeating: 0, count: b * md), v = y, psi = y
+        var mean = [Double](repeating: 0, count: b * d), estimate = mean
+        func jump(_ y: [Double]) {
+            for i in 0..<b {
+                for k in 0..<d {
+                    var s = 0.0
+                    for j in 0..<m { s += y[i * md + j * d + k] }
+                    mean[i * d + k] = s / Double(m)
+                }
+            }
+            var e = estimate.mutableSpan
+            denoiser.denoise(mean.span, model: jumpModel, target: target, into: &e, state: &state)
+        }
+        for i in 0..<b { for q in 0..<md { y[i * md + q] = 2 * paths[i].nextUniform() - 1 + sigma * paths[i].nextNormal() } }
+        for _ in 0..<steps {
+            kernel.step(positions: &y, velocities: &v, rows: b, dimension: md, streams: &paths, psi: &psi) { y, psi in
+                jump(y)
+                for i in 0..<b {
+                    for j in 0..<m {
+                        for k in 0..<d { psi[i * md + j * d + k] = (estimate[i * d + k] - y[i * md + j * d + k]) / variance }
+                    }
+                }
+            }
+        }
+        jump(y)
+        for q in 0..<(b * d) { output[q] = estimate[q] }
+        return denoiser.work(state)
+    }
+}
