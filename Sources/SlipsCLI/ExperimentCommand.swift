@@ -49,6 +49,16 @@ struct ExperimentCommand: ParsableCommand {
         guard let output, !output.isEmpty else { throw CLIError("--output DIR is required (and must not be empty)") }
         if let t = threads, t < 1 || t > 4096 { throw CLIError("--threads must be in 1...4096 (got \(t))") }
         if dataPath != nil && name != "digits" { throw CLIError("--data applies to the digits experiment") }
+        if name == "jms-vs-sms" {
+            var experiment = MultimeasurementExperiment(outputDirectory: output)
+            experiment.seed = seed
+            if let t = threads { experiment.threads = t }
+            let records = try cliErrors { try experiment.run { line in if !quiet { printError(line) } } }
+            let failed = records.filter { MultimeasurementExperiment.criterion($0)?.pass == false }
+            print("\(records.count) cells, \(failed.count) failing a criterion: \(output)/table.md")
+            if !failed.isEmpty { throw ExitCode(1) }
+            return
+        }
         if name == "digits" {
             var experiment = DigitsExperiment(outputDirectory: output, dataPath: dataPath ?? Self.defaultDigits())
             experiment.seed = seed

@@ -4,6 +4,11 @@ import Slips
 
 enum SamplerName: String, ExpressibleByArgument, CaseIterable {
     case slips, sl, mala, ula, hmc, smc, ais, rdmc, oat
+    case walkJump = "walk-jump", jms, sms, smsExact = "sms-exact"
+}
+
+enum IntegratorName: String, ExpressibleByArgument, CaseIterable {
+    case ula, underdamped
 }
 
 enum ResamplingName: String, ExpressibleByArgument, CaseIterable {
@@ -54,6 +59,9 @@ struct SampleCommand: ParsableCommand {
     var target: String { targetOption ?? "two-modes" }
     /// `--denoiser` names a model file rather than exact or mcmc.
     var denoiserModelPath: String? { denoiser.flatMap { $0 == "exact" || $0 == "mcmc" ? nil : $0 } }
+    /// `--score` names a model file rather than exact or importance.
+    var scoreModelPath: String? { score.flatMap { $0 == "exact" || $0 == "importance" ? nil : $0 } }
+    var modelPath: String? { denoiserModelPath ?? scoreModelPath }
     @Option(help: "Dimension (targets of any dimension; phi-four: the number of sites).")
     var dim: Int?
     @Option(name: .customLong("data-dir"), help: "ionosphere/sonar: directory of the CSV splits (default $SLIPS_DATASETS, else the project's data/slips_datasets).")
@@ -78,6 +86,18 @@ struct SampleCommand: ParsableCommand {
     var process: ProcessName?
     @Option(help: "sl, slips: denoiser exact (closed form) or mcmc (default: sl exact where the target has one, slips mcmc); sl: a model file from `slips train` (MODEL.json).")
     var denoiser: String?
+    @Option(help: "walk-jump, jms, sms: the score: exact (closed form), importance (the importance-sampled oracle) or a model file from `slips train` (default: exact where the target has one).")
+    var score: String?
+    @Option(help: "jms, sms, sms-exact: measurements M (default 100).")
+    var measurements: Int?
+    @Option(help: "walk-jump, jms, sms: Langevin integrator ula (default) or underdamped (step δ default 0.5σ, --friction γ per unit time default 0.5, unit mass).")
+    var integrator: IntegratorName?
+    @Option(name: .customLong("steps-per-stage"), help: "sms: Langevin steps per measurement (default 10).")
+    var stepsPerStage: Int?
+    @Option(name: .customLong("first-stage-steps"), help: "sms: Langevin steps of the first measurement (default 5 × steps per stage).")
+    var firstStageSteps: Int?
+    @Flag(name: .customLong("output-walk"), help: "walk-jump: write the walk's final states instead of their jumps.")
+    var outputWalk = false
     @Option(help: "sl --process linear: the matrix A as .npy (k × d; default 2d × d with N(0, 1/d) entries from --seed).")
     var matrix: String?
     @Option(help: "slips: Y at t_0 from SLIPS's start (prior: sigma·sqrt(t_0)·Z and L refinements) or drawn exactly (exact; targets with exact draws, L = 0).")
@@ -158,7 +178,7 @@ struct SampleCommand: ParsableCommand {
         var written = [("--output", output)] + [("--summary", summary), ("--plot", plot)].compactMap { o, p in p.map { (o, $0) } }
         if job.sampler.name == "ais" && fmt == .npy { written.append(("the AIS weights file", Self.weightsPath(output))) }
         if job.shard.count > 1 { written.append(("the shard sidecar", RunSummary.shardSidecarPath(output))) }
-        let read = [("--mixture", mixture), ("--matrix", matrix), ("--train", train), ("--test", test), ("--denoiser", denoiserModelPath)]
+        let read = [("--mixture", mixture), ("--matrix", matrix), ("--train", train), ("--test", test), ("--denoiser", denoiserModelPath), ("--score", scoreModelPath)]
             .compactMap { o, p in p.map { (o, $0) } }
         try cliErrors {
             try AtomicFile.requireDistinct(outputs: written, inputs: read)
@@ -220,14 +240,16 @@ struct SampleCommand: ParsableCommand {
                                     phiFourCoupling: coupling ?? 0.1, phiFourBeta: beta ?? 20, mixturePath: mixture)
         var settings = try settings()
         let spec: TargetSpec
-        if let path = denoiserModelPath {
-            guard sampler == .sl else { throw CLIError("--denoiser MODEL.json applies to --sampler sl") }
+        if let path = modelPath {
+            if denoiserModelPath != nil && sampler != .sl { throw CLIError("--denoiser MODEL.json applies to --sampler sl") }
             guard path.lowercased().hasSuffix(".json") else {
-                throw CLIError("unknown denoiser '\(path)': give exact, mcmc or a model file (.json) written by `slips train`")
+                throw CLIError(denoiserModelPath != nil
+                    ? "unknown denoiser '\(path)': give exact, mcmc or a model file (.json) written by `slips train`"
+                    : "unknown score '\(path)': give exact, importance or a model file (.json) written by `slips train`")
             }
             let model = try ModelFile.read(path: path)
             settings.learnedModel = model
-            settings.denoiser = "learned"
+            if denoiserModelPath != nil { settings.denoiser = "learned" } else { settings.score = "learned" }
             if targetOption == nil && dim != nil { throw CLIError("--dim comes from the model (d = \(model.dimension)) when no --target is given") }
             spec = targetOption == nil ? model.targetSpec : try TargetCatalog.make(target, dimension: dim ?? model.dimension, options: options)
         } else {
@@ -259,13 +281,18 @@ struct SampleCommand: ParsableCommand {
             ("--init-steps", initSteps != nil, ["slips"]), ("--T", horizon != nil, ["slips", "sl", "rdmc"]),
             ("--mcmc-steps", mcmcSteps != nil, ["slips", "sl", "smc", "ais", "rdmc", "oat"]),
             ("--chains", chains != nil, ["slips", "sl", "rdmc"]), ("--keep", keep != nil, ["slips", "sl", "rdmc"]),
-            ("--sigma", sigma != nil, ["slips", "smc", "ais", "oat"]), ("--warmup", warmup != nil, mcmc),
+            ("--sigma", sigma != nil, ["slips", "smc", "ais", "oat", "walk-jump", "jms", "sms", "sms-exact"]), ("--warmup", warmup != nil, mcmc),
             ("--adapt", adapt != nil, mcmc), ("--init-scale", initScale != nil, mcmc), ("--leapfrog-steps", leapfrogSteps != nil, ["hmc"]),
             ("--target-acceptance", targetAcceptance != nil, ["slips", "sl", "mala", "hmc", "smc", "ais", "rdmc"]),
-            ("--friction", friction != nil, ["oat"]), ("--resampling", resampling != nil, ["smc"]),
+            ("--friction", friction != nil, ["oat", "walk-jump", "jms", "sms"]), ("--resampling", resampling != nil, ["smc"]),
             ("--ess-threshold", essThreshold != nil, ["smc"]), ("--process", process != nil, ["sl"]),
             ("--matrix", matrix != nil, ["sl"]), ("--grid", grid != nil, ["sl"]), ("--t-min", tMin != nil, ["sl"]),
             ("--denoiser", denoiser != nil, ["sl", "slips"]), ("--start", start != nil, ["slips"]),
+            ("--score", score != nil, ["walk-jump", "jms", "sms"]), ("--measurements", measurements != nil, ["jms", "sms", "sms-exact"]),
+            ("--integrator", integrator != nil, ["walk-jump", "jms", "sms"]),
+            ("--steps-per-stage", stepsPerStage != nil, ["sms"]), ("--first-stage-steps", firstStageSteps != nil, ["sms"]),
+            ("--output-walk", outputWalk, ["walk-jump"]), ("--steps", steps != nil, ["slips", "sl", "mala", "ula", "hmc", "smc", "ais", "rdmc", "oat", "walk-jump", "jms"]),
+            ("--step-size", stepSize != nil, ["slips", "sl", "mala", "ula", "hmc", "smc", "ais", "rdmc", "oat", "walk-jump", "jms", "sms"]),
         ]
         for (option, given, samplers) in samplerOptions where given && !samplers.contains(name) {
             throw CLIError("\(option) does not apply to --sampler \(name) (it applies to \(samplers.joined(separator: ", ")))")
@@ -352,6 +379,12 @@ struct SampleCommand: ParsableCommand {
         s.essThreshold = essThreshold
         s.process = process?.rawValue
         s.denoiser = denoiser
+        s.score = score
+        s.measurements = measurements
+        s.integrator = integrator?.rawValue
+        s.stepsPerStage = stepsPerStage
+        s.firstStageSteps = firstStageSteps
+        s.outputWalk = outputWalk
         s.grid = grid
         s.start = start
         s.tMin = tMin

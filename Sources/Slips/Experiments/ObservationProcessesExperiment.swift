@@ -13,6 +13,9 @@ public enum ExperimentCatalog {
         ("two-networks",
          "seed 001's figures 1-2: stochastic localization on a two-Gaussian mixture with the exact denoiser, one trained "
             + "two-layer network and the two-network mixture, d = 2, 16, 64 (spec/denoising.md §6.5 T-e2, T-e3)"),
+        ("jms-vs-sms",
+         "seed 002's headline: mode weight against d for SMS, exact SMS, JMS and plain ULA at the same score budget, and JMS "
+            + "against M (spec/denoising.md §4.6, T-c2, T-c3, T-b3)"),
         ("digits",
          "a two-layer denoiser trained on the 8×8 digits of data/digits, stochastic localization with it, an image grid "
             + "of samples beside real digits and memorisation checks"),

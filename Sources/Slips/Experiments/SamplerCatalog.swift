@@ -5,7 +5,7 @@ import RealModule
 /// point, and both call ``make(_:settings:target:)``, so a name and an option mean the same everywhere.
 public enum SamplerCatalog {
     /// The sampler names, in `--help` order.
-    public static let names = ["slips", "sl", "mala", "ula", "hmc", "smc", "ais", "rdmc", "oat"]
+    public static let names = ["slips", "sl", "mala", "ula", "hmc", "smc", "ais", "rdmc", "oat", "walk-jump", "jms", "sms", "sms-exact"]
     /// The observation processes of `sl` (spec/denoising.md §6.2).
     public static let processNames = ["gaussian", "linear", "erasure", "binary", "poisson"]
     /// The denoisers of `sl` and `slips`.
@@ -48,8 +48,21 @@ public enum SamplerCatalog {
         /// `sl --process linear`: A (k × d); nil: a 2d × d matrix of N(0, 1/d) entries from ``matrixSeed``.
         public var matrix: Points?
         public var matrixSeed: UInt64 = 0
-        /// `sl --denoiser MODEL.json`: the trained model (``denoiser`` is then `learned`).
+        /// `sl --denoiser MODEL.json`, `--score MODEL.json`: the trained model (``denoiser`` or ``score`` is then
+        /// `learned`).
         public var learnedModel: LearnedModel?
+        /// walk-jump, jms, sms: the score source, exact, importance or learned (default: exact where the target has a
+        /// closed form, else importance).
+        public var score: String?
+        /// jms, sms, sms-exact: M, the number of measurements (default 100).
+        public var measurements: Int?
+        /// walk-jump, jms, sms: the Langevin integrator, ula or underdamped (default ula).
+        public var integrator: String?
+        /// sms: Langevin steps per measurement (default 10) and on the first measurement (default 5×).
+        public var stepsPerStage: Int?
+        public var firstStageSteps: Int?
+        /// walk-jump: output the walk's final state instead of its jump.
+        public var outputWalk = false
 
         public init() {}
     }
@@ -98,6 +111,7 @@ public enum SamplerCatalog {
             if let a = s.targetAcceptance { c.adaptation.targetAcceptance = a }
             try c.validate()
             return RDMCSampler(configuration: c)
+        case "walk-jump", "jms", "sms", "sms-exact": return try scoreSampler(name, s, target: target)
         case "oat":
             var c = OATSampler.Configuration(target: target)
             if let v = s.sigma { c.sigma = v }
@@ -230,7 +244,8 @@ public enum SamplerCatalog {
         let counts: [(String, Int?, Int)] = [
             ("steps", s.steps, 1_000_000_000), ("mcmc-steps", s.mcmcSteps, 1_000_000_000), ("chains", s.chains, 1_000_000),
             ("keep", s.keep, 1_000_000_000), ("init-steps", s.initSteps, 1_000_000_000), ("warmup", s.warmup, 1_000_000_000),
-            ("leapfrog-steps", s.leapfrogSteps, 1_000_000_000),
+            ("leapfrog-steps", s.leapfrogSteps, 1_000_000_000), ("measurements", s.measurements, 1_000_000),
+            ("steps-per-stage", s.stepsPerStage, 1_000_000_000), ("first-stage-steps", s.firstStageSteps, 1_000_000_000),
         ]
         for (name, value, limit) in counts {
             if let v = value, v > limit {

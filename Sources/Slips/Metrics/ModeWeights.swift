@@ -93,3 +93,22 @@ public func withinModeVarianceRatio(_ samples: Points, means: Points, variances:
     }
     return used > 0 ? total / used : .nan
 }
+
+/// For a two-mode mixture with means ±a along `1` (spec/denoising.md §1.7): the fraction of samples with
+/// `⟨x, 1⟩ > 0` and the within-mode variance along the unit direction `(e₀ − e₁)/√2 ⊥ 1`, pooled over the two sides
+/// (for d = 1: of x itself around each side's mean).
+public func plusSideWeightAndOrthogonalVariance(_ x: Points) -> (weight: Double, variance: Double) {
+    var plus: [Double] = [], minus: [Double] = []
+    for i in 0..<x.count {
+        let s = (0..<x.dimension).reduce(0.0) { $0 + x[i, $1] }
+        let v = x.dimension >= 2 ? (x[i, 0] - x[i, 1]) / 2.0.squareRoot() : x[i, 0]
+        if s > 0 { plus.append(v) } else { minus.append(v) }
+    }
+    func squares(_ a: [Double]) -> [Double] {
+        let m = a.reduce(0, +) / Double(Swift.max(a.count, 1))
+        return a.map { ($0 - m) * ($0 - m) }
+    }
+    let ss = squares(plus) + squares(minus)
+    let groups = (plus.isEmpty ? 0 : 1) + (minus.isEmpty ? 0 : 1)
+    return (Double(plus.count) / Double(Swift.max(x.count, 1)), ss.reduce(0, +) / Double(Swift.max(ss.count - groups, 1)))
+}
