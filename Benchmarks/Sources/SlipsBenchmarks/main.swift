@@ -133,6 +133,25 @@ func cpuSeconds() -> Double {
     let spec = try TargetCatalog.make("two-modes", dimension: 16)
     try measure("OAT two-modes d=16, K=1024", OATSampler(configuration: .init(target: spec)), spec, samples: 4)
     try measure("RDMC two-modes d=16, K=1024", RDMCSampler(configuration: .init(horizon: RDMCSampler.horizonGrid[1])), spec, samples: 8)
+    // SMS with the exact score (spec/denoising.md §4.6 settings): score evaluations (rows through the closed-form
+    // denoiser) per second, against the MALA kernel's gradient evaluations per second on the same target.
+    for d in [8, 64] {
+        let t = try MultimeasurementExperiment.target(d)
+        let sms = try MultimeasurementExperiment.sms(d)
+        let n = 2000 / d * 8
+        var best = (cpu: Double.infinity, wall: Double.infinity)
+        for _ in 0..<3 {
+            let c0 = cpuSeconds()
+            let r = try sms.sample(t.target, indices: 0..<n, seed: 0, threads: 1, progress: nil)
+            best = (min(best.cpu, cpuSeconds() - c0), min(best.wall, r.wallSeconds))
+        }
+        let calls = Double(sms.expectedProgressUnits(samples: n))
+        row("SMS exact score, mixture d=\(d), per CPU-second", calls / best.cpu, "score evaluations/s (1 thread)")
+        let mala = MCMCSampler(kernel: .mala, steps: 1000, warmupSteps: 0, initialStepSize: 0.1, adaptation: MCMCSampler.Adaptation.none)
+        let c0 = cpuSeconds()
+        let r = try mala.sample(t.target, indices: 0..<n, seed: 0, threads: 1, progress: nil)
+        row("MALA on the same mixture d=\(d), per CPU-second", Double(r.gradientEvaluations) / (cpuSeconds() - c0), "gradient evaluations/s (1 thread)")
+    }
 }
 
 /// `--training`: training steps per second of the two-layer denoiser of spec/denoising.md §6.5 (h = 128, batch 256,
