@@ -89,20 +89,33 @@ extension GaussianMixture: ClosedFormPrior {
         _ y: UnsafePointer<Double>, count: Int, scale a: Double, variance v: Double, into out: UnsafeMutablePointer<Double>
     ) {
         let d = dimension, kc = componentCount, s2 = v / (a * a)
-        var l = [Double](repeating: 0, count: kc), q = [Double](repeating: 0, count: d)
+        // Per call (the noise is the same for every row): 1/(V + s²), the shrinkage V/(V + s²), and each component's
+        // log w_k − ½ Σ_j log(V_kj + s²), so that a row costs no logarithm.
+        var precision = [Double](repeating: 0, count: kc * d), shrink = precision, mu = precision
+        var logNorm = [Double](repeating: 0, count: kc), l = logNorm, q = [Double](repeating: 0, count: d)
+        for k in 0..<kc {
+            var e = Double.log(weights[k])
+            for j in 0..<d {
+                let vk = variances[k, j], w = vk + s2
+                precision[k * d + j] = 1 / w
+                shrink[k * d + j] = vk / w
+                mu[k * d + j] = means[k, j]
+                e -= 0.5 * Double.log(w)
+            }
+            logNorm[k] = e
+        }
         for r in 0..<count {
             for j in 0..<d { q[j] = y[r * d + j] / a }
             for k in 0..<kc {
-                var e = Double.log(weights[k])
+                var e = 0.0
                 for j in 0..<d {
-                    let t = q[j] - means[k, j], w = variances[k, j] + s2
-                    e -= 0.5 * (t * t / w + Double.log(w))
+                    let t = q[j] - mu[k * d + j]
+                    e += t * t * precision[k * d + j]
                 }
-                l[k] = e
+                l[k] = logNorm[k] - 0.5 * e
             }
             mixComponents(l, dimension: d, into: out + r * d) { k, j in
-                let vk = variances[k, j], mu = means[k, j]
-                return mu + vk / (vk + s2) * (q[j] - mu)
+                mu[k * d + j] + shrink[k * d + j] * (q[j] - mu[k * d + j])
             }
         }
     }
