@@ -48,7 +48,9 @@ struct ExperimentCommand: ParsableCommand {
         }
         guard let output, !output.isEmpty else { throw CLIError("--output DIR is required (and must not be empty)") }
         if let t = threads, t < 1 || t > 4096 { throw CLIError("--threads must be in 1...4096 (got \(t))") }
-        if dataPath != nil && name != "digits" { throw CLIError("--data applies to the digits experiment") }
+        if dataPath != nil && name != "digits" && name != "walk-jump-digits" {
+            throw CLIError("--data applies to the digits and walk-jump-digits experiments")
+        }
         if name == "jms-vs-sms" {
             var experiment = MultimeasurementExperiment(outputDirectory: output)
             experiment.seed = seed
@@ -57,6 +59,15 @@ struct ExperimentCommand: ParsableCommand {
             let failed = records.filter { MultimeasurementExperiment.criterion($0)?.pass == false }
             print("\(records.count) cells, \(failed.count) failing a criterion: \(output)/table.md")
             if !failed.isEmpty { throw ExitCode(1) }
+            return
+        }
+        if name == "walk-jump-digits" {
+            var experiment = WalkJumpDigitsExperiment(outputDirectory: output, dataPath: dataPath ?? Self.defaultDigits())
+            experiment.seed = seed
+            if let t = threads { experiment.threads = t }
+            let m = try cliErrors { try experiment.run { line in if !quiet { printError(line) } } }
+            print(String(format: "classes visited per chain: %.0f, %.0f, %.0f: %@/table.md", m["chain0_classes"] ?? 0,
+                         m["chain1_classes"] ?? 0, m["chain2_classes"] ?? 0, output))
             return
         }
         if name == "digits" {

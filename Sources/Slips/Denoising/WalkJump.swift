@@ -44,6 +44,30 @@ public struct WalkJumpSampler<D: Denoiser>: DenoiserDrivenSampler {
     func runBlock<T: LogDensity>(
         _ target: T, samples: Range<Int>, seed: UInt64, output: UnsafeMutablePointer<Double>, progress: ProgressCounter?
     ) -> WorkCounts {
+        walk(target, samples: samples, seed: seed, progress: progress, every: steps, draws: 1) { _, y, jumps in
+            let emitted = outputsWalk ? y : jumps
+            for q in 0..<emitted.count { output[q] = emitted[q] }
+        }
+    }
+
+    /// Sample n's chain, the jumps (or with ``outputsWalk`` the states) after every `k` steps: `draws × d`, the
+    /// chain's own trajectory (the jumps are never fed back; the chain is the one of ``sample(_:indices:seed:threads:progress:)``
+    /// with `steps = k · draws`).
+    public func trajectory<T: LogDensity>(_ target: T, sample n: Int, seed: UInt64, every k: Int, draws: Int) throws -> Points {
+        guard sigma.isPositiveFinite, k >= 1, draws >= 1 else { throw SamplerError("walk-jump needs sigma > 0, k ≥ 1 and at least one draw") }
+        try denoiser.check(.gaussian, dimension: target.dimension)
+        var out = Points(count: draws, dimension: target.dimension)
+        _ = walk(target, samples: n..<(n + 1), seed: seed, progress: nil, every: k, draws: draws) { draw, y, jumps in
+            for j in 0..<target.dimension { out[draw, j] = outputsWalk ? y[j] : jumps[j] }
+        }
+        return out
+    }
+
+    /// The walk of the chains of `samples`: after every `k` steps (`draws` times) `emit(draw, y, jumps)`.
+    func walk<T: LogDensity>(
+        _ target: T, samples: Range<Int>, seed: UInt64, progress: ProgressCounter?, every k: Int, draws: Int,
+        emit: (Int, [Double], [Double]) -> Void
+    ) -> WorkCounts {
         let d = target.dimension, count = samples.count * d, variance = sigma * sigma
         var paths = samples.map { RandomStream.make(seed: seed, index: $0, purpose: .baselineParticles) }
         var state = denoiser.makeState(samples: samples, seed: seed, dimension: d, progress: progress)
@@ -53,15 +77,17 @@ public struct WalkJumpSampler<D: Denoiser>: DenoiserDrivenSampler {
             denoiser.denoise(y.span, model: .gaussian(scale: 1, variance: variance), target: target, into: &e, state: &state)
         }
         for i in 0..<samples.count { for j in 0..<d { y[i * d + j] = sigma * paths[i].nextNormal() } }
-        for _ in 0..<steps {
-            kernel.step(positions: &y, velocities: &v, rows: samples.count, dimension: d, streams: &paths, psi: &psi) { y, psi in
-                denoise(y)
-                var out = psi.mutableSpan
-                TweedieScore.gaussian(estimate: estimate.span, observation: y.span, scale: 1, variance: variance, into: &out)
+        for draw in 0..<draws {
+            for _ in 0..<k {
+                kernel.step(positions: &y, velocities: &v, rows: samples.count, dimension: d, streams: &paths, psi: &psi) { y, psi in
+                    denoise(y)
+                    var out = psi.mutableSpan
+                    TweedieScore.gaussian(estimate: estimate.span, observation: y.span, scale: 1, variance: variance, into: &out)
+                }
             }
+            denoise(y)
+            emit(draw, y, estimate)
         }
-        denoise(y)
-        for q in 0..<count { output[q] = outputsWalk ? y[q] : estimate[q] }
         return denoiser.work(state)
     }
 }

@@ -16,6 +16,9 @@ public enum ExperimentCatalog {
         ("jms-vs-sms",
          "seed 002's headline: mode weight against d for SMS, exact SMS, JMS and plain ULA at the same score budget, and JMS "
             + "against M (spec/denoising.md §4.6, T-c2, T-c3, T-b3)"),
+        ("walk-jump-digits",
+         "walk-jump with a single-noise denoiser learned on data/digits: jumps along three chains as image rows beside "
+            + "real digits, and the classes each chain visits (spec/denoising.md §2.2)"),
         ("digits",
          "a two-layer denoiser trained on the 8×8 digits of data/digits, stochastic localization with it, an image grid "
             + "of samples beside real digits and memorisation checks"),
