@@ -8,7 +8,7 @@ enum SamplerName: String, ExpressibleByArgument, CaseIterable {
 }
 
 enum IntegratorName: String, ExpressibleByArgument, CaseIterable {
-    case ula, underdamped
+    case ula, underdamped, cheng
 }
 
 enum ResamplingName: String, ExpressibleByArgument, CaseIterable {
@@ -90,7 +90,7 @@ struct SampleCommand: ParsableCommand {
     var score: String?
     @Option(help: "jms, sms, sms-exact: measurements M (default 100).")
     var measurements: Int?
-    @Option(help: "walk-jump, jms, sms: Langevin integrator ula (default) or underdamped (step δ default 0.5σ, --friction γ per unit time default 0.5, unit mass).")
+    @Option(help: "walk-jump, jms, sms: Langevin integrator ula (default), underdamped (ABOBA) or cheng (exact OU step), with step δ default 0.5σ, --friction γ per unit time default 0.5, unit mass.")
     var integrator: IntegratorName?
     @Option(name: .customLong("steps-per-stage"), help: "sms: Langevin steps per measurement (default 10).")
     var stepsPerStage: Int?

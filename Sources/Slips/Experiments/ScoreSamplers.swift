@@ -62,8 +62,9 @@ extension SamplerCatalog {
         }
     }
 
-    /// The Langevin kernel: ULA with step η, or underdamped with step δ (default 0.5σ), friction γ per unit time
-    /// (default 0.5; velocity decay e^{−γδ}) and unit mass (spec/denoising.md §2.2, the MGM defaults).
+    /// The Langevin kernel: ULA with step η, or underdamped (ABOBA splitting, or Cheng et al.'s exact-OU step) with
+    /// step δ (default 0.5σ), friction γ per unit time (default 0.5; velocity decay e^{−γδ}) and unit mass
+    /// (spec/denoising.md §2.2, the MGM defaults).
     static func scoreKernel(_ s: Settings, defaultStep: Double, sigma: Double) throws -> ScoreKernel {
         switch s.integrator ?? "ula" {
         case "ula":
@@ -77,8 +78,14 @@ extension SamplerCatalog {
                 throw SamplerError("--step-size must be positive and --friction non-negative")
             }
             return .underdamped(UnderdampedLangevinKernel(stepSize: delta, inverseMass: 1, velocityDecay: Double.exp(-gamma * delta)))
+        case "cheng":
+            let delta = s.stepSize ?? 0.5 * sigma, gamma = s.friction ?? 0.5
+            guard delta.isFinite, delta > 0, gamma.isFinite, gamma > 0 else {
+                throw SamplerError("--integrator cheng needs a positive --step-size and a positive --friction")
+            }
+            return .exactOU(stepSize: delta, friction: gamma, inverseMass: 1)
         case let other:
-            throw SamplerError("unknown integrator '\(other)'; known integrators: ula, underdamped")
+            throw SamplerError("unknown integrator '\(other)'; known integrators: ula, underdamped, cheng")
         }
     }
 

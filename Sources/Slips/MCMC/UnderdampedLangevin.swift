@@ -1,3 +1,5 @@
+import RealModule
+
 /// The underdamped Langevin step driven by a score (spec/denoising.md §2.2, the ABOBA splitting of the official
 /// SMS/OAT code): `y += δv/2; ψ = score(y); v += uδψ/2; v = ζ v + uδψ/2 + sqrt(u(1 - ζ²)) ξ; y += δv/2`, with step
 /// δ, inverse mass u and velocity decay ζ per step. It needs only a score field, not a log-density, so it moves
@@ -51,12 +53,19 @@ public enum ScoreKernel: Sendable {
     case overdamped(stepSize: Double)
     /// ``UnderdampedLangevinKernel`` (velocities carried by the caller).
     case underdamped(UnderdampedLangevinKernel)
+    /// Cheng et al. (2018)'s step (spec/denoising.md §2.2): the score ψ(y) held fixed over the step, `(Δy, v')` drawn
+    /// from the exact Gaussian of the Ornstein–Uhlenbeck dynamics `dy = v dt, dv = −γv dt + uψ dt + √(2γu) dW` over
+    /// δ: means `γ⁻¹(1−ζ₁)v + uγ⁻¹(δ − γ⁻¹(1−ζ₁))ψ` and `ζ₁v + uγ⁻¹(1−ζ₁)ψ`, covariance
+    /// `yy = uγ⁻¹(2δ − 4γ⁻¹(1−ζ₁) + γ⁻¹(1−ζ₂))`, `vv = u(1−ζ₂)`, `yv = uγ⁻¹(1 − 2ζ₁ + ζ₂)`, ζ₁ = e^{−γδ}, ζ₂ = ζ₁².
+    /// Friction γ is per unit time (γ > 0).
+    case exactOU(stepSize: Double, friction: Double, inverseMass: Double)
 
     /// Name for summaries.
     public var name: String {
         switch self {
         case .overdamped: "ula"
         case .underdamped: "underdamped"
+        case .exactOU: "cheng"
         }
     }
 
@@ -64,6 +73,7 @@ public enum ScoreKernel: Sendable {
         switch self {
         case .overdamped(let eta): ["step_size": eta]
         case .underdamped(let k): ["step_size": k.stepSize, "velocity_decay": k.velocityDecay, "inverse_mass": k.inverseMass]
+        case .exactOU(let delta, let gamma, let u): ["step_size": delta, "friction": gamma, "inverse_mass": u]
         }
     }
 
@@ -76,6 +86,19 @@ public enum ScoreKernel: Sendable {
         switch self {
         case .underdamped(let k):
             k.step(positions: &y, velocities: &v, rows: rows, dimension: d, streams: &streams, psi: &psi, score: score)
+        case .exactOU(let delta, let gamma, let u):
+            score(y, &psi)
+            let z1 = Double.exp(-gamma * delta), z2 = z1 * z1, ig = 1 / gamma
+            let yy = u * ig * (2 * delta - 4 * ig * (1 - z1) + ig * (1 - z2)), vv = u * (1 - z2), yv = u * ig * (1 - 2 * z1 + z2)
+            let l11 = yy.squareRoot(), l21 = yv / l11, l22 = Swift.max(0, vv - l21 * l21).squareRoot()
+            let vy = ig * (1 - z1), py = u * ig * (delta - ig * (1 - z1)), pv = u * ig * (1 - z1)
+            for i in 0..<rows {
+                for j in 0..<d {
+                    let q = i * d + j, a = streams[i].nextNormal(), b = streams[i].nextNormal()
+                    y[q] += vy * v[q] + py * psi[q] + l11 * a
+                    v[q] = z1 * v[q] + pv * psi[q] + l21 * a + l22 * b
+                }
+            }
         case .overdamped(let eta):
             score(y, &psi)
             let noise = (2 * eta).squareRoot()
