@@ -61,6 +61,14 @@ struct ExperimentCommand: ParsableCommand {
             if !failed.isEmpty { throw ExitCode(1) }
             return
         }
+        if name == "conditioning" {
+            var experiment = ConditioningExperiment(outputDirectory: output)
+            experiment.seed = seed
+            if let t = threads { experiment.threads = t }
+            let rows = try cliErrors { try experiment.run { line in if !quiet { printError(line) } } }
+            print("\(rows.count) rows: \(output)/table.md")
+            return
+        }
         if name == "walk-jump-digits" {
             var experiment = WalkJumpDigitsExperiment(outputDirectory: output, dataPath: dataPath ?? Self.defaultDigits())
             experiment.seed = seed

@@ -149,3 +149,23 @@ import Testing
         #expect(abs(v - 2) <= 0.13 + 0.06, "\(integrator): variance \(v)")
     }
 }
+
+/// The integrated autocorrelation time against the AR(1) closed form `τ = (1 + φ)/(1 − φ)`.
+@Suite struct AutocorrelationTests {
+    /// φ = 0.9 (τ = 19), 100 chains × 5000 steps: the estimate's relative standard error is about
+    /// sqrt(2(2W + 1)/(chains · n)) ≈ 2 % for the window W ≈ 5τ, so 10 % is five of them.
+    @Test func integratedAutocorrelationTimeOfAnAR1Process() {
+        var rng = RandomStream.make(seed: 9, index: 0, purpose: .user)
+        let phi = 0.9, noise = (1 - phi * phi).squareRoot()
+        let chains = (0..<100).map { _ -> [Double] in
+            var x = rng.nextNormal()
+            return (0..<5000).map { _ in
+                x = phi * x + noise * rng.nextNormal()
+                return x
+            }
+        }
+        let tau = integratedAutocorrelationTime(chains)
+        #expect(abs(tau / 19 - 1) <= 0.10, "τ \(tau)")
+        #expect(abs(integratedAutocorrelationTime(chains, centreEachChain: true) / 19 - 1) <= 0.10)
+    }
+}

@@ -140,8 +140,24 @@ public struct JointMultimeasurementSampler<D: Denoiser>: DenoiserDrivenSampler {
         return SampleSet(r, firstIndex: indices.lowerBound)
     }
 
+    /// The running mean ȳ of every chain of `samples` after each step (`record(step, ȳ)`, `samples.count × d`): the
+    /// trajectories whose autocorrelation shows the joint density's conditioning (spec/denoising.md §1.4, T-b2).
+    public func meanTrajectories<T: LogDensity>(
+        _ target: T, samples: Range<Int>, seed: UInt64, record: @escaping ([Double]) -> Void
+    ) throws {
+        guard sigma.isPositiveFinite, steps >= 1, measurements >= 1 else {
+            throw SamplerError("JMS needs sigma > 0, at least one measurement and one step")
+        }
+        try denoiser.check(.gaussian, dimension: target.dimension)
+        var out = [Double](repeating: 0, count: samples.count * target.dimension)
+        _ = out.withUnsafeMutableBufferPointer { o in
+            runBlock(target, samples: samples, seed: seed, output: o.baseAddress!, progress: nil, record: record)
+        }
+    }
+
     func runBlock<T: LogDensity>(
-        _ target: T, samples: Range<Int>, seed: UInt64, output: UnsafeMutablePointer<Double>, progress: ProgressCounter?
+        _ target: T, samples: Range<Int>, seed: UInt64, output: UnsafeMutablePointer<Double>, progress: ProgressCounter?,
+        record: (([Double]) -> Void)? = nil
     ) -> WorkCounts {
         let d = target.dimension, b = samples.count, m = measurements, md = m * d, variance = sigma * sigma
         let jumpModel = ObservationModel.gaussian(scale: 1, variance: variance / Double(m))
@@ -169,6 +185,12 @@ public struct JointMultimeasurementSampler<D: Denoiser>: DenoiserDrivenSampler {
                         for k in 0..<d { psi[i * md + j * d + k] = (estimate[i * d + k] - y[i * md + j * d + k]) / variance }
                     }
                 }
+            }
+            if let record {
+                for i in 0..<b {
+                    for k in 0..<d { mean[i * d + k] = (0..<m).reduce(0.0) { $0 + y[i * md + $1 * d + k] } / Double(m) }
+                }
+                record(mean)
             }
         }
         jump(y)

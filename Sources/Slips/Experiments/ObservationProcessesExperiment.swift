@@ -16,6 +16,9 @@ public enum ExperimentCatalog {
         ("jms-vs-sms",
          "seed 002's headline: mode weight against d for SMS, exact SMS, JMS and plain ULA at the same score budget, and JMS "
             + "against M (spec/denoising.md §4.6, T-c2, T-c3, T-b3)"),
+        ("conditioning",
+         "autocorrelation times of ULA on the joint density of M measurements (JMS) against SMS's conditionals, M = 1 … 64 "
+            + "(spec/denoising.md §1.4, T-b2, T-c5)"),
         ("walk-jump-digits",
          "walk-jump with a single-noise denoiser learned on data/digits: jumps along three chains as image rows beside "
             + "real digits, and the classes each chain visits (spec/denoising.md §2.2)"),

@@ -93,3 +93,26 @@ public func covarianceError(_ samples: Points, covariance: [Double]) -> Double {
     for j in c.indices { s += (c[j] - covariance[j]) * (c[j] - covariance[j]) }
     return s.squareRoot()
 }
+
+/// The integrated autocorrelation time of a set of equally long chains (Sokal's automatic window, c = 5): the
+/// autocorrelation ρ(t) averaged over chains, `τ = 1 + 2 Σ_{t=1}^{W} ρ(t)` with the smallest W ≥ 5τ(W).
+/// `chains[c][t]` is chain c at step t. Chains are centred on the pooled mean when they sample one law, or each on its
+/// own mean (`centreEachChain`) when each samples its own (e.g. a conditional given its own history).
+public func integratedAutocorrelationTime(_ chains: [[Double]], centreEachChain: Bool = false) -> Double {
+    guard let n = chains.first?.count, n > 2 else { return .nan }
+    let pooled = chains.flatMap { $0 }.reduce(0, +) / Double(chains.count * n)
+    let centred = chains.map { c -> [Double] in
+        let m = centreEachChain ? c.reduce(0, +) / Double(n) : pooled
+        return c.map { $0 - m }
+    }
+    let variance = centred.reduce(0.0) { acc, c in acc + c.reduce(0) { $0 + $1 * $1 } } / Double(chains.count * n)
+    guard variance > 0 else { return .nan }
+    var tau = 1.0
+    for t in 1..<n {
+        var s = 0.0
+        for c in centred { for i in 0..<(n - t) { s += c[i] * c[i + t] } }
+        tau += 2 * s / (Double(chains.count * (n - t)) * variance)
+        if Double(t) >= 5 * tau { return tau }
+    }
+    return tau
+}
