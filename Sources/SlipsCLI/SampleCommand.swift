@@ -8,7 +8,7 @@ enum SamplerName: String, ExpressibleByArgument, CaseIterable {
 }
 
 enum IntegratorName: String, ExpressibleByArgument, CaseIterable {
-    case ula, underdamped, cheng
+    case ula, underdamped, cheng, mala
 }
 
 enum ResamplingName: String, ExpressibleByArgument, CaseIterable {
@@ -90,7 +90,7 @@ struct SampleCommand: ParsableCommand {
     var score: String?
     @Option(help: "jms, sms, sms-exact: measurements M (default 100).")
     var measurements: Int?
-    @Option(help: "walk-jump, jms, sms: Langevin integrator ula (default), underdamped (ABOBA) or cheng (exact OU step), with step δ default 0.5σ, --friction γ per unit time default 0.5, unit mass.")
+    @Option(help: "walk-jump, jms, sms: Langevin integrator ula (default), underdamped (ABOBA) or cheng (exact OU step), with step δ default 0.5σ, --friction γ per unit time default 0.5, unit mass; walk-jump on a Gaussian mixture also mala (adjusted walk on the smoothed density, --warmup adapted steps).")
     var integrator: IntegratorName?
     @Option(name: .customLong("steps-per-stage"), help: "sms: Langevin steps per measurement (default 10).")
     var stepsPerStage: Int?
@@ -281,7 +281,7 @@ struct SampleCommand: ParsableCommand {
             ("--init-steps", initSteps != nil, ["slips"]), ("--T", horizon != nil, ["slips", "sl", "rdmc"]),
             ("--mcmc-steps", mcmcSteps != nil, ["slips", "sl", "smc", "ais", "rdmc", "oat"]),
             ("--chains", chains != nil, ["slips", "sl", "rdmc"]), ("--keep", keep != nil, ["slips", "sl", "rdmc"]),
-            ("--sigma", sigma != nil, ["slips", "smc", "ais", "oat", "walk-jump", "jms", "sms", "sms-exact"]), ("--warmup", warmup != nil, mcmc),
+            ("--sigma", sigma != nil, ["slips", "smc", "ais", "oat", "walk-jump", "jms", "sms", "sms-exact"]), ("--warmup", warmup != nil, mcmc + ["walk-jump"]),
             ("--adapt", adapt != nil, mcmc), ("--init-scale", initScale != nil, mcmc), ("--leapfrog-steps", leapfrogSteps != nil, ["hmc"]),
             ("--target-acceptance", targetAcceptance != nil, ["slips", "sl", "mala", "hmc", "smc", "ais", "rdmc"]),
             ("--friction", friction != nil, ["oat", "walk-jump", "jms", "sms"]), ("--resampling", resampling != nil, ["smc"]),

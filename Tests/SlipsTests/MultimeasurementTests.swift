@@ -81,6 +81,20 @@ import Testing
         #expect(abs(plusSideWeightAndOrthogonalVariance(walk.points).weight - exact) <= 0.03, "walk fraction vs \(exact)")
     }
 
+    /// T-a3 with the adjusted walk (`--integrator mala`, MALA on the closed-form p_σ): no ULA bias, the jump fraction
+    /// within 0.02 of 0.160 (SE 0.008) and the walk's + fraction within 0.03 of its exact value.
+    @Test func adjustedWalkJumpMatchesTheClosedForm() throws {
+        let spec = try Self.target(8), sigma = (36 * 8 - 1.0).squareRoot()
+        var s = SamplerCatalog.Settings()
+        s.sigma = sigma
+        s.integrator = "mala"
+        let x = try SamplerCatalog.make("walk-jump", settings: s, target: spec).sample(spec.target, indices: 0..<2000, seed: 4, threads: 2, progress: nil)
+        #expect(abs(plusSideWeightAndOrthogonalVariance(x.points).weight - 0.160) <= 0.02)
+        s.integrator = "ula"
+        s.warmup = 10
+        #expect(throws: SamplerError.self) { try SamplerCatalog.make("walk-jump", settings: s, target: spec) }
+    }
+
     /// T-b3: JMS jumps follow the perfectly mixed walk for M ≤ 4 (within 0.02) and are stuck near 0.5 for large M
     /// (M = 128: |ŵ − 0.5| ≤ 0.06), d = 8, ULA η = 0.05σ², 2000 steps; N = 2000 (M ≤ 4) and 1000 (M = 128).
     @Test func jmsFollowsTheMixedWalkThenSticks() throws {

@@ -198,3 +198,39 @@ public struct JointMultimeasurementSampler<D: Denoiser>: DenoiserDrivenSampler {
         return denoiser.work(state)
     }
 }
+
+/// Walk-jump with a Metropolis-adjusted walk where `log p_σ` is known in closed form (spec/denoising.md §2.2,
+/// "ULA/MALA on p_σ where the log-density is known"): for a Gaussian mixture p_σ is the mixture with σ² added to every
+/// variance, so the walk is ``MCMCSampler`` (MALA, step size adapted during warm-up) on it, free of ULA's bias, and the
+/// jump is the exact denoiser at σ. Sample n's walk is chain n of the MCMC sampler.
+public struct AdjustedWalkJumpSampler: Sampler {
+    public let mixture: GaussianMixture
+    public var sigma: Double
+    public var walker: MCMCSampler
+    /// Output the walk's final state y instead of its jump.
+    public var outputsWalk = false
+
+    public init(mixture: GaussianMixture, sigma: Double, walker: MCMCSampler) {
+        self.mixture = mixture
+        self.sigma = sigma
+        self.walker = walker
+    }
+
+    public var name: String { "walk-jump" }
+    public var settings: [String: String] { ["kernel": "mala", "score": "exact", "output": outputsWalk ? "walk" : "jump"] }
+    public var parameters: [String: Double] { walker.parameters.merging(["sigma": sigma]) { _, b in b } }
+    public func expectedGradientEvaluations(samples: Int) -> Int { walker.expectedGradientEvaluations(samples: samples) }
+
+    public func sample<T: LogDensity>(
+        _ target: T, indices: Range<Int>, seed: UInt64, threads: Int, progress: ProgressCounter?
+    ) throws -> SampleSet {
+        guard sigma.isPositiveFinite else { throw SamplerError("walk-jump needs sigma > 0") }
+        try walker.validate()
+        let walk = try walker.sample(mixture.smoothed(noiseVariance: sigma * sigma), indices: indices, seed: seed,
+                                     threads: threads, progress: progress)
+        guard !outputsWalk else { return walk }
+        var jumps = walk
+        jumps.points = mixture.denoiser(walk.points, noiseVariance: sigma * sigma)
+        return jumps
+    }
+}

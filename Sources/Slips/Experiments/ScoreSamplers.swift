@@ -20,6 +20,8 @@ extension SamplerCatalog {
             return ExactSMSSampler(mixture: mixture, sigma: sigma, measurements: m)
         }
         let fits = target.closedForm?.closedFormObservations.contains(.gaussian) == true
+        if s.integrator == "mala" { return try adjustedWalkJump(name, s, target: target, sigma: sigma) }
+        if s.warmup != nil { throw SamplerError("--warmup applies to --integrator mala (the adapted walk)") }
         switch s.score ?? (fits ? "exact" : "importance") {
         case "exact":
             return try build(name, try exactDenoiser(for: target, kind: .gaussian), s, target: target, sigma: sigma, measurements: m)
@@ -33,6 +35,22 @@ extension SamplerCatalog {
         case let other:
             throw SamplerError("unknown score '\(other)'; give exact, importance or a model file (.json) from `slips train`")
         }
+    }
+
+    /// `--integrator mala`: walk-jump only, with the exact score of a Gaussian mixture (whose smoothed log-density is
+    /// known): MALA on p_σ for `--steps` steps (default 400) after `--warmup` adapted ones (default 200), from N(0, σ² I).
+    static func adjustedWalkJump(_ name: String, _ s: Settings, target: TargetSpec, sigma: Double) throws -> any Sampler {
+        guard name == "walk-jump" else { throw SamplerError("--integrator mala applies to walk-jump (JMS and SMS walk on densities known only through scores)") }
+        guard s.score == nil || s.score == "exact", let mixture = target.closedForm as? GaussianMixture else {
+            throw SamplerError("--integrator mala needs the exact score of a Gaussian-mixture target (its smoothed log-density is known)")
+        }
+        let walker = MCMCSampler(kernel: .mala, steps: s.steps ?? 400, warmupSteps: s.warmup ?? 200,
+                                 initialStepSize: s.stepSize ?? 0.05 * (sigma * sigma + target.tau * target.tau),
+                                 targetAcceptance: s.targetAcceptance, initialScale: sigma)
+        try walker.validate()
+        var w = AdjustedWalkJumpSampler(mixture: mixture, sigma: sigma, walker: walker)
+        w.outputsWalk = s.outputWalk
+        return w
     }
 
     /// `σ = sqrt(R² − τ²)`, the log-concavity threshold of spec/denoising.md §4.3 (SLIPS's choice for OAT).
