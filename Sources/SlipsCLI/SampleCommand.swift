@@ -98,6 +98,8 @@ struct SampleCommand: ParsableCommand {
     var firstStageSteps: Int?
     @Flag(name: .customLong("output-walk"), help: "walk-jump: write the walk's final states instead of their jumps.")
     var outputWalk = false
+    @Option(help: "walk-jump: jumps per chain D, one every --steps steps; the .npy output is then (chains, D, d).")
+    var draws: Int?
     @Option(help: "sl --process linear: the matrix A as .npy (k × d; default 2d × d with N(0, 1/d) entries from --seed).")
     var matrix: String?
     @Option(help: "slips: Y at t_0 from SLIPS's start (prior: sigma·sqrt(t_0)·Z and L refinements) or drawn exactly (exact; targets with exact draws, L = 0).")
@@ -208,6 +210,9 @@ struct SampleCommand: ParsableCommand {
                     summaryValue.weightsFile = path
                     try fmt.write(points, to: output)
                 }
+            } else if let k = draws, k > 1 {
+                // (chains, draws, d): the rows are chain-major.
+                try NPY.write(values: points.storage, shape: [points.count / k, k, points.dimension], to: output)
             } else {
                 try fmt.write(points, to: output)
             }
@@ -291,13 +296,17 @@ struct SampleCommand: ParsableCommand {
             ("--score", score != nil, ["walk-jump", "jms", "sms"]), ("--measurements", measurements != nil, ["jms", "sms", "sms-exact"]),
             ("--integrator", integrator != nil, ["walk-jump", "jms", "sms"]),
             ("--steps-per-stage", stepsPerStage != nil, ["sms"]), ("--first-stage-steps", firstStageSteps != nil, ["sms"]),
-            ("--output-walk", outputWalk, ["walk-jump"]), ("--steps", steps != nil, ["slips", "sl", "mala", "ula", "hmc", "smc", "ais", "rdmc", "oat", "walk-jump", "jms"]),
+            ("--output-walk", outputWalk, ["walk-jump"]), ("--draws", draws != nil, ["walk-jump"]), ("--steps", steps != nil, ["slips", "sl", "mala", "ula", "hmc", "smc", "ais", "rdmc", "oat", "walk-jump", "jms"]),
             ("--step-size", stepSize != nil, ["slips", "sl", "mala", "ula", "hmc", "smc", "ais", "rdmc", "oat", "walk-jump", "jms", "sms"]),
         ]
         for (option, given, samplers) in samplerOptions where given && !samplers.contains(name) {
             throw CLIError("\(option) does not apply to --sampler \(name) (it applies to \(samplers.joined(separator: ", ")))")
         }
         if matrix != nil && process != .linear { throw CLIError("--matrix applies to --process linear only") }
+        if let k = draws, k > 1 {
+            if shard != nil { throw CLIError("--draws > 1 writes one (chains, draws, d) array; run it unsharded (--shard is refused)") }
+            if (format ?? OutputFormat(path: output)) != .npy { throw CLIError("--draws > 1 writes a (chains, draws, d) .npy array; give an .npy output") }
+        }
         if (name == "smc" || name == "ais") && shard != nil {
             throw CLIError("--shard is refused for \(name): "
                 + (name == "smc" ? "its particles interact" : "its weights are normalised over the whole run")
@@ -385,6 +394,7 @@ struct SampleCommand: ParsableCommand {
         s.stepsPerStage = stepsPerStage
         s.firstStageSteps = firstStageSteps
         s.outputWalk = outputWalk
+        s.draws = draws
         s.grid = grid
         s.start = start
         s.tMin = tMin

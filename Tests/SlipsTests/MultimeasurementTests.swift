@@ -95,6 +95,20 @@ import Testing
         #expect(throws: SamplerError.self) { try SamplerCatalog.make("walk-jump", settings: s, target: spec) }
     }
 
+    /// With D draws each chain's rows are its jumps every k steps: draw 0 is the run with one draw, and chain n's rows
+    /// are its ``WalkJumpSampler/trajectory(_:sample:seed:every:draws:)``, whatever the thread count.
+    @Test func walkJumpDrawsAreTheChainsTrajectories() throws {
+        let spec = try Self.target(4)
+        var w = WalkJumpSampler(sigma: 5, steps: 7, kernel: .overdamped(stepSize: 0.5), denoiser: ExactDenoiser(prior: try Self.mixture(4)))
+        let one = try w.sample(spec.target, indices: 0..<10, seed: 3, threads: 1, progress: nil).points
+        w.draws = 3
+        let many = try w.sample(spec.target, indices: 0..<10, seed: 3, threads: 2, progress: nil).points
+        #expect(many.count == 30)
+        for n in 0..<10 { #expect(many[row: 3 * n] == one[row: n]) }
+        let t = try w.trajectory(spec.target, sample: 4, seed: 3, every: 7, draws: 3)
+        for k in 0..<3 { #expect(t[row: k] == many[row: 12 + k]) }
+    }
+
     /// T-b3: JMS jumps follow the perfectly mixed walk for M ≤ 4 (within 0.02) and are stuck near 0.5 for large M
     /// (M = 128: |ŵ − 0.5| ≤ 0.06), d = 8, ULA η = 0.05σ², 2000 steps; N = 2000 (M ≤ 4) and 1000 (M = 128).
     @Test func jmsFollowsTheMixedWalkThenSticks() throws {

@@ -37,6 +37,8 @@ import Testing
         (["--sampler", "sms-exact", "--target", "funnel", "--sigma", "3"], "Gaussian-mixture"),
         (["--sampler", "sms", "--integrator", "ula", "--friction", "0.5"], "--friction"),
         (["--sampler", "sms", "--score", "nope"], "unknown score"),
+        (["--sampler", "walk-jump", "--draws", "3", "--shard", "0/2"], "--shard"),
+        (["--sampler", "sms", "--draws", "3"], "--draws"),
     ])
     func badOptionsFailWithOneLine(args: [String], message: String) throws {
         let dir = try tempDir()

@@ -1,6 +1,7 @@
 /// Walk-jump sampling (spec/denoising.md §2.2; Saremi & Hyvärinen): N independent chains walk on the smoothed law
-/// `p_σ` with a score-driven ``ScoreKernel`` for `steps` steps, and each sample is the jump `y + σ² ∇log p_σ(y) =
-/// E[X | X + σG = y]` of the chain's final state (never fed back), or with ``outputsWalk`` the walk state itself.
+/// `p_σ` with a score-driven ``ScoreKernel``, and every `steps` steps (``draws`` times) emit the jump
+/// `y + σ² ∇log p_σ(y) = E[X | X + σG = y]` of their state (never fed back), or with ``outputsWalk`` the state itself.
+/// With D draws the output has N·D rows, chain-major: the (N, D, d) array of jumps.
 /// The score comes from any ``Denoiser`` at noise σ through Tweedie's formula (§1.1).
 ///
 /// Chains start at `σ ξ` (N(0, σ² I), T-a3's start). Sample n draws from stream `(seed, n, .baselineParticles)`.
@@ -11,6 +12,8 @@ public struct WalkJumpSampler<D: Denoiser>: DenoiserDrivenSampler {
     public var denoiser: D
     /// Output the walk's final state y instead of its jump.
     public var outputsWalk = false
+    /// D, the jumps each chain emits (one every `steps` steps).
+    public var draws = 1
     public var blockSize: Int?
 
     public init(sigma: Double, steps: Int, kernel: ScoreKernel, denoiser: D, blockSize: Int? = nil) {
@@ -24,18 +27,23 @@ public struct WalkJumpSampler<D: Denoiser>: DenoiserDrivenSampler {
     public var name: String { "walk-jump" }
     public var settings: [String: String] { ["kernel": kernel.name, "score": denoiser.name, "output": outputsWalk ? "walk" : "jump"] }
     public var parameters: [String: Double] {
-        ["sigma": sigma, "steps": Double(steps)].merging(kernel.parameters) { a, _ in a }.merging(denoiser.parameters) { a, _ in a }
+        ["sigma": sigma, "steps": Double(steps), "draws": Double(draws)].merging(kernel.parameters) { a, _ in a }
+            .merging(denoiser.parameters) { a, _ in a }
     }
 
-    /// Denoiser (score) calls per sample: one per step and the jump.
-    public var denoiserCalls: Int { Count.sum(steps, 1) }
+    /// Denoiser (score) calls per sample: one per step and one per jump.
+    public var denoiserCalls: Int { Count.product(draws, Count.sum(steps, 1)) }
+
+    public func memoryEstimate(samples: Int, dimension d: Int) -> Double { 32 * Double(samples) * Double(draws) * Double(d) }
 
     public func sample<T: LogDensity>(
         _ target: T, indices: Range<Int>, seed: UInt64, threads: Int, progress: ProgressCounter?
     ) throws -> SampleSet {
-        guard sigma.isPositiveFinite, steps >= 1 else { throw SamplerError("walk-jump needs sigma > 0 and at least one step") }
+        guard sigma.isPositiveFinite, steps >= 1, draws >= 1 else {
+            throw SamplerError("walk-jump needs sigma > 0, at least one step and one draw")
+        }
         try denoiser.check(.gaussian, dimension: target.dimension)
-        let r = try runBlocks(target, indices: indices, threads: threads, blockSize: blockSize) { samples, o in
+        let r = try runBlocks(target, indices: indices, threads: threads, blockSize: blockSize, rowsPerSample: draws) { samples, o in
             runBlock(target, samples: samples, seed: seed, output: o, progress: progress)
         }
         return SampleSet(r, firstIndex: indices.lowerBound)
@@ -44,9 +52,12 @@ public struct WalkJumpSampler<D: Denoiser>: DenoiserDrivenSampler {
     func runBlock<T: LogDensity>(
         _ target: T, samples: Range<Int>, seed: UInt64, output: UnsafeMutablePointer<Double>, progress: ProgressCounter?
     ) -> WorkCounts {
-        walk(target, samples: samples, seed: seed, progress: progress, every: steps, draws: 1) { _, y, jumps in
+        let d = target.dimension
+        return walk(target, samples: samples, seed: seed, progress: progress, every: steps, draws: draws) { draw, y, jumps in
             let emitted = outputsWalk ? y : jumps
-            for q in 0..<emitted.count { output[q] = emitted[q] }
+            for i in 0..<samples.count {
+                for j in 0..<d { output[(i * draws + draw) * d + j] = emitted[i * d + j] }
+            }
         }
     }
 

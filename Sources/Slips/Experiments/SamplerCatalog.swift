@@ -63,6 +63,8 @@ public enum SamplerCatalog {
         public var firstStageSteps: Int?
         /// walk-jump: output the walk's final state instead of its jump.
         public var outputWalk = false
+        /// walk-jump: jumps per chain, one every `steps` steps (default 1).
+        public var draws: Int?
 
         public init() {}
     }
@@ -244,7 +246,7 @@ public enum SamplerCatalog {
         let counts: [(String, Int?, Int)] = [
             ("steps", s.steps, 1_000_000_000), ("mcmc-steps", s.mcmcSteps, 1_000_000_000), ("chains", s.chains, 1_000_000),
             ("keep", s.keep, 1_000_000_000), ("init-steps", s.initSteps, 1_000_000_000), ("warmup", s.warmup, 1_000_000_000),
-            ("leapfrog-steps", s.leapfrogSteps, 1_000_000_000), ("measurements", s.measurements, 1_000_000),
+            ("leapfrog-steps", s.leapfrogSteps, 1_000_000_000), ("measurements", s.measurements, 1_000_000), ("draws", s.draws, 1_000_000),
             ("steps-per-stage", s.stepsPerStage, 1_000_000_000), ("first-stage-steps", s.firstStageSteps, 1_000_000_000),
         ]
         for (name, value, limit) in counts {

@@ -13,6 +13,11 @@ extension SamplerCatalog {
         let m = s.measurements ?? 100
         guard m >= 1 else { throw SamplerError("--measurements must be at least 1 (got \(m))") }
         if name == "walk-jump" && s.measurements != nil { throw SamplerError("--measurements applies to jms, sms and sms-exact") }
+        if let k = s.draws, k < 1 { throw SamplerError("--draws must be at least 1 (got \(k))") }
+        if s.draws != nil && name != "walk-jump" { throw SamplerError("--draws applies to walk-jump") }
+        if s.draws.map({ $0 > 1 }) == true && s.integrator == "mala" {
+            throw SamplerError("--draws with --integrator mala is not supported: the adjusted walk emits its final state only")
+        }
         if name == "sms-exact" {
             guard let mixture = target.closedForm as? GaussianMixture else {
                 throw SamplerError("sms-exact draws every stage exactly and needs a Gaussian-mixture target (two-modes, 8-gaussians, gaussian-mixture)")
@@ -116,6 +121,7 @@ extension SamplerCatalog {
             var w = WalkJumpSampler(sigma: sigma, steps: s.steps ?? 400,
                                     kernel: try scoreKernel(s, defaultStep: 0.05 * (s2 + tau2), sigma: sigma), denoiser: denoiser)
             w.outputsWalk = s.outputWalk
+            w.draws = s.draws ?? 1
             return w
         case "jms":
             return JointMultimeasurementSampler(sigma: sigma, measurements: m, steps: s.steps ?? 2000,
