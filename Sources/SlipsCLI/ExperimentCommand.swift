@@ -61,6 +61,15 @@ struct ExperimentCommand: ParsableCommand {
             if !failed.isEmpty { throw ExitCode(1) }
             return
         }
+        if name == "walk-jump-mixture" || name == "sms-stages" {
+            var experiment = ScoreSamplerCriteriaExperiment(name: name!, outputDirectory: output)
+            experiment.seed = seed
+            if let t = threads { experiment.threads = t }
+            let failed = try cliErrors { try experiment.run { line in if !quiet { printError(line) } } }
+            print("\(failed) criteria failed: \(output)/table.md")
+            if failed > 0 { throw ExitCode(1) }
+            return
+        }
         if name == "conditioning" {
             var experiment = ConditioningExperiment(outputDirectory: output)
             experiment.seed = seed

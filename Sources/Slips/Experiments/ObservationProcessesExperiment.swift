@@ -16,6 +16,12 @@ public enum ExperimentCatalog {
         ("jms-vs-sms",
          "seed 002's headline: mode weight against d for SMS, exact SMS, JMS and plain ULA at the same score budget, and JMS "
             + "against M (spec/denoising.md §4.6, T-c2, T-c3, T-b3)"),
+        ("walk-jump-mixture",
+         "walk-jump on a two-mode mixture with ULA (two steps) and MALA walks: jump and walk fractions and jump variance "
+            + "against their closed forms (spec/denoising.md §2.5, T-a3)"),
+        ("sms-stages",
+         "Langevin SMS against exact ancestral SMS stage by stage, at the §4.6 settings and with a smaller step "
+            + "(spec/denoising.md §4.7, T-c4)"),
         ("conditioning",
          "autocorrelation times of ULA on the joint density of M measurements (JMS) against SMS's conditionals, M = 1 … 64 "
             + "(spec/denoising.md §1.4, T-b2, T-c5)"),
