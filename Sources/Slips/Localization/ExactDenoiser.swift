@@ -105,7 +105,11 @@ extension GaussianMixture: ClosedFormPrior {
             logNorm[k] = e
         }
         for r in 0..<count {
-            for j in 0..<d { q[j] = y[r * d + j] / a }
+            if a == 1 {
+                for j in 0..<d { q[j] = y[r * d + j] }  // y/1, without d divisions (SMS, walk-jump and JMS scores)
+            } else {
+                for j in 0..<d { q[j] = y[r * d + j] / a }
+            }
             for k in 0..<kc {
                 var e = 0.0
                 for j in 0..<d {

@@ -105,10 +105,12 @@ public enum ScoreKernel: Sendable {
             y.withUnsafeMutableBufferPointer { y in
                 psi.withUnsafeBufferPointer { psi in
                     for i in 0..<rows {
+                        var g = streams[i]  // a local copy: the draws stay in registers
                         for j in 0..<d {
                             let q = i * d + j
-                            y[q] += eta * psi[q] + noise * streams[i].nextNormal()
+                            y[q] += eta * psi[q] + noise * g.nextNormal()
                         }
+                        streams[i] = g
                     }
                 }
             }
