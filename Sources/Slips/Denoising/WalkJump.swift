@@ -166,6 +166,21 @@ public struct JointMultimeasurementSampler<D: Denoiser>: DenoiserDrivenSampler {
         }
     }
 
+    /// The block scores of the joint density (spec/denoising.md §1.3 item 3): `∇_{y_j} log p(y_{1:M}) =
+    /// (E[X | y_{1:M}] − y_j)/σ²` for each of the `count` measurements of each row, from `estimate = E[X | ȳ]`
+    /// (rows × d) and the measurements (rows × count·d).
+    public static func blockScores(
+        estimate: [Double], measurements y: [Double], rows: Int, count m: Int, dimension d: Int, variance: Double,
+        into psi: inout [Double]
+    ) {
+        let md = m * d
+        for i in 0..<rows {
+            for j in 0..<m {
+                for k in 0..<d { psi[i * md + j * d + k] = (estimate[i * d + k] - y[i * md + j * d + k]) / variance }
+            }
+        }
+    }
+
     func runBlock<T: LogDensity>(
         _ target: T, samples: Range<Int>, seed: UInt64, output: UnsafeMutablePointer<Double>, progress: ProgressCounter?,
         record: (([Double]) -> Void)? = nil
@@ -191,11 +206,7 @@ public struct JointMultimeasurementSampler<D: Denoiser>: DenoiserDrivenSampler {
         for _ in 0..<steps {
             kernel.step(positions: &y, velocities: &v, rows: b, dimension: md, streams: &paths, psi: &psi) { y, psi in
                 jump(y)
-                for i in 0..<b {
-                    for j in 0..<m {
-                        for k in 0..<d { psi[i * md + j * d + k] = (estimate[i * d + k] - y[i * md + j * d + k]) / variance }
-                    }
-                }
+                Self.blockScores(estimate: estimate, measurements: y, rows: b, count: m, dimension: d, variance: variance, into: &psi)
             }
             if let record {
                 for i in 0..<b {
