@@ -42,86 +42,17 @@ struct ExperimentCommand: ParsableCommand {
             if !list { throw CLIError("name an experiment (see above), e.g. slips experiment observation-processes --output DIR") }
             return
         }
-        guard ExperimentCatalog.experiments.contains(where: { $0.name == name }) else {
-            throw CLIError("unknown experiment '\(name!)'; known experiments: "
-                + ExperimentCatalog.experiments.map(\.name).joined(separator: ", "))
-        }
         guard let output, !output.isEmpty else { throw CLIError("--output DIR is required (and must not be empty)") }
         if let t = threads, t < 1 || t > 4096 { throw CLIError("--threads must be in 1...4096 (got \(t))") }
-        if dataPath != nil && name != "digits" && name != "walk-jump-digits" {
-            throw CLIError("--data applies to the digits and walk-jump-digits experiments")
+        if dataPath != nil && !ExperimentCatalog.dataExperiments.contains(name!) {
+            throw CLIError("--data applies to the \(ExperimentCatalog.dataExperiments.joined(separator: " and ")) experiments")
         }
-        if name == "jms-vs-sms" {
-            var experiment = MultimeasurementExperiment(outputDirectory: output)
-            experiment.seed = seed
-            if let t = threads { experiment.threads = t }
-            let records = try cliErrors { try experiment.run { line in if !quiet { printError(line) } } }
-            let failed = records.filter { MultimeasurementExperiment.criterion($0)?.pass == false }
-            print("\(records.count) cells, \(failed.count) failing a criterion: \(output)/table.md")
-            if !failed.isEmpty { throw ExitCode(1) }
-            return
-        }
-        if name == "walk-jump-mixture" || name == "sms-stages" {
-            var experiment = ScoreSamplerCriteriaExperiment(name: name!, outputDirectory: output)
-            experiment.seed = seed
-            if let t = threads { experiment.threads = t }
-            let failed = try cliErrors { try experiment.run { line in if !quiet { printError(line) } } }
-            print("\(failed) criteria failed: \(output)/table.md")
-            if failed > 0 { throw ExitCode(1) }
-            return
-        }
-        if name == "conditioning" {
-            var experiment = ConditioningExperiment(outputDirectory: output)
-            experiment.seed = seed
-            if let t = threads { experiment.threads = t }
-            let rows = try cliErrors { try experiment.run { line in if !quiet { printError(line) } } }
-            print("\(rows.count) rows: \(output)/table.md")
-            return
-        }
-        if name == "walk-jump-digits" {
-            var experiment = WalkJumpDigitsExperiment(outputDirectory: output, dataPath: dataPath ?? Self.defaultDigits())
-            experiment.seed = seed
-            if let t = threads { experiment.threads = t }
-            let m = try cliErrors { try experiment.run { line in if !quiet { printError(line) } } }
-            print(String(format: "classes visited per chain: %.0f, %.0f, %.0f: %@/table.md", m["chain0_classes"] ?? 0,
-                         m["chain1_classes"] ?? 0, m["chain2_classes"] ?? 0, output))
-            return
-        }
-        if name == "digits" {
-            var experiment = DigitsExperiment(outputDirectory: output, dataPath: dataPath ?? Self.defaultDigits())
-            experiment.seed = seed
-            if let t = threads { experiment.threads = t }
-            let m = try cliErrors { try experiment.run { line in if !quiet { printError(line) } } }
-            print(String(format: "sample → train %.2f vs held-out → train %.2f: %@/table.md", m["sample_to_train_nearest"] ?? .nan,
-                         m["heldout_to_train_nearest"] ?? .nan, output))
-            return
-        }
-        if name == "two-networks" {
-            var experiment = TwoNetworksExperiment(outputDirectory: output)
-            experiment.seed = seed
-            if let t = threads { experiment.threads = t }
-            let records = try cliErrors {
-                try experiment.run { line in if !quiet { printError(line) } }
-            }
-            print("\(records.count) cells: \(output)/table.md")
-            return
-        }
-        if name == "phi-four-small" {
-            var experiment = PhiFourSmallFieldExperiment(outputDirectory: output)
-            experiment.seed = seed
-            if let t = threads { experiment.threads = t }
-            let records = try cliErrors { try experiment.run { line in if !quiet { printError(line) } } }
-            print("\(records.count) cells: \(output)/table.md")
-            return
-        }
-        var experiment = ObservationProcessesExperiment(outputDirectory: output)
+        var experiment = try cliErrors { try ExperimentCatalog.make(name!, outputDirectory: output, dataPath: dataPath ?? Self.defaultDigits()) }
         experiment.seed = seed
         if let t = threads { experiment.threads = t }
-        let records = try cliErrors {
-            try experiment.run { line in if !quiet { printError(line) } }
-        }
-        let failed = records.filter { $0.passed == false }
-        print("\(records.count) cells, \(records.filter { $0.passed == true }.count) pass, \(failed.count) fail: \(output)/table.md")
-        if !failed.isEmpty { throw ExitCode(1) }
+        let quiet = self.quiet
+        let result = try cliErrors { try experiment.runReporting { line in if !quiet { printError(line) } } }
+        print(result.summary)
+        if !result.passed { throw ExitCode(1) }
     }
 }
