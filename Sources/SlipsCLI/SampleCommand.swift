@@ -90,7 +90,7 @@ struct SampleCommand: ParsableCommand {
     var score: String?
     @Option(help: "jms, sms, sms-exact: measurements M (default 100).")
     var measurements: Int?
-    @Option(help: "walk-jump, jms, sms: Langevin integrator ula (default), underdamped (ABOBA) or cheng (exact OU step), with step δ default 0.5σ, --friction γ per unit time default 0.5, unit mass; walk-jump on a Gaussian mixture also mala (adjusted walk on the smoothed density, --warmup adapted steps).")
+    @Option(help: "walk-jump, jms, sms: Langevin integrator ula (default), underdamped (ABOBA) or cheng (exact OU step), with step δ default 0.5σ, --friction γ per unit time default 0.5, unit mass; on a Gaussian mixture with the exact score also mala (walk-jump: MALA on the smoothed density after --warmup adapted steps; sms: Metropolis-adjusted stages).")
     var integrator: IntegratorName?
     @Option(name: .customLong("steps-per-stage"), help: "sms: Langevin steps per measurement (default 10).")
     var stepsPerStage: Int?
@@ -100,6 +100,8 @@ struct SampleCommand: ParsableCommand {
     var outputWalk = false
     @Option(help: "walk-jump: jumps per chain D, one every --steps steps; the .npy output is then (chains, D, d).")
     var draws: Int?
+    @Flag(name: .customLong("fresh-stages"), help: "sms: start every measurement afresh (U[-1,1]^d + σ·noise) instead of at the jump + σ·noise.")
+    var freshStages = false
     @Option(help: "sl --process linear: the matrix A as .npy (k × d; default 2d × d with N(0, 1/d) entries from --seed).")
     var matrix: String?
     @Option(help: "slips: Y at t_0 from SLIPS's start (prior: sigma·sqrt(t_0)·Z and L refinements) or drawn exactly (exact; targets with exact draws, L = 0).")
@@ -296,7 +298,7 @@ struct SampleCommand: ParsableCommand {
             ("--score", score != nil, ["walk-jump", "jms", "sms"]), ("--measurements", measurements != nil, ["jms", "sms", "sms-exact"]),
             ("--integrator", integrator != nil, ["walk-jump", "jms", "sms"]),
             ("--steps-per-stage", stepsPerStage != nil, ["sms"]), ("--first-stage-steps", firstStageSteps != nil, ["sms"]),
-            ("--output-walk", outputWalk, ["walk-jump"]), ("--draws", draws != nil, ["walk-jump"]), ("--steps", steps != nil, ["slips", "sl", "mala", "ula", "hmc", "smc", "ais", "rdmc", "oat", "walk-jump", "jms"]),
+            ("--output-walk", outputWalk, ["walk-jump"]), ("--draws", draws != nil, ["walk-jump"]), ("--fresh-stages", freshStages, ["sms"]), ("--steps", steps != nil, ["slips", "sl", "mala", "ula", "hmc", "smc", "ais", "rdmc", "oat", "walk-jump", "jms"]),
             ("--step-size", stepSize != nil, ["slips", "sl", "mala", "ula", "hmc", "smc", "ais", "rdmc", "oat", "walk-jump", "jms", "sms"]),
         ]
         for (option, given, samplers) in samplerOptions where given && !samplers.contains(name) {
@@ -395,6 +397,7 @@ struct SampleCommand: ParsableCommand {
         s.firstStageSteps = firstStageSteps
         s.outputWalk = outputWalk
         s.draws = draws
+        s.freshStages = freshStages
         s.grid = grid
         s.start = start
         s.tMin = tMin

@@ -22,6 +22,9 @@ public struct SequentialMultimeasurementSampler<D: Denoiser>: DenoiserDrivenSamp
     /// approximate ancestral draw, §1.3 item 6) or afresh like the first (`U[-1, 1]^d + σ ξ`).
     public var jumpStart = true
     public var kernel: ScoreKernel
+    /// `log p_s(ȳ)` (up to a constant) for `rows` rows of ȳ at noise variance s²: what the adjusted (MALA) kernel needs
+    /// besides the score; known in closed form for Gaussian mixtures.
+    public var stageLogDensity: (@Sendable ([Double], Int, Double) -> [Double])? = nil
     public var denoiser: D
     /// Samples per work block (results do not depend on it); nil: the denoiser's preference.
     public var blockSize: Int?
@@ -60,6 +63,9 @@ public struct SequentialMultimeasurementSampler<D: Denoiser>: DenoiserDrivenSamp
         let d = target.dimension
         guard sigma.isPositiveFinite, levels >= 1, langevinSteps >= 1, firstStageSteps >= 1 else {
             throw SamplerError("SMS needs sigma > 0, at least one measurement and one Langevin step per stage")
+        }
+        if case .adjusted = kernel, stageLogDensity == nil {
+            throw SamplerError("SMS with the adjusted (MALA) kernel needs the stage log-density (Gaussian-mixture targets)")
         }
         try denoiser.check(.gaussian, dimension: d)
         let r = try runBlocks(target, indices: indices, threads: threads, blockSize: blockSize) { samples, o in
@@ -117,14 +123,27 @@ public struct SequentialMultimeasurementSampler<D: Denoiser>: DenoiserDrivenSamp
             let inverseM = 1 / Double(m)
             for q in 0..<count { v[q] = 0 }
             for _ in 0..<(m == 1 ? firstStageSteps : langevinSteps) {
-                kernel.step(positions: &y, velocities: &v, rows: b, dimension: d, streams: &paths, psi: &psi) { y, psi in
+                // The stage's log-density in y (adjusted kernel): −(‖y‖² − m‖ȳ_m‖²)/(2σ²) + log p_{σ/√m}(ȳ_m) + const.
+                let stageDensity = stageLogDensity.map { logSmoothed in
+                    { (y: [Double]) -> [Double] in
+                        var ybar = y
+                        for q in 0..<count { ybar[q] = mean[q] + (y[q] - mean[q]) * inverseM }
+                        let lp = logSmoothed(ybar, b, s * s)
+                        return (0..<b).map { i in
+                            var quad = 0.0
+                            for j in 0..<d { quad += y[i * d + j] * y[i * d + j] - Double(m) * ybar[i * d + j] * ybar[i * d + j] }
+                            return lp[i] - quad / (2 * sigma2)
+                        }
+                    }
+                }
+                kernel.step(positions: &y, velocities: &v, rows: b, dimension: d, streams: &paths, psi: &psi, score: { y, psi in
                     // The conditional score at the running mean ȳ_m(y) = ȳ_{m-1} + (y - ȳ_{m-1})/m.
                     for q in 0..<count { query[q] = mean[q] + (y[q] - mean[q]) * inverseM }
                     jump(s)
                     var out = psi.mutableSpan
                     TweedieScore.gaussian(estimate: estimate.span, observation: y.span, scale: 1, variance: sigma2,
                                           into: &out)
-                }
+                }, logDensity: stageDensity)
             }
             // Running mean, then the next start: jump + re-noise.
             for q in 0..<count {

@@ -65,6 +65,8 @@ public enum SamplerCatalog {
         public var outputWalk = false
         /// walk-jump: jumps per chain, one every `steps` steps (default 1).
         public var draws: Int?
+        /// sms: start each measurement afresh instead of at the jump + noise.
+        public var freshStages = false
 
         public init() {}
     }

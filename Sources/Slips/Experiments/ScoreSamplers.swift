@@ -25,7 +25,7 @@ extension SamplerCatalog {
             return ExactSMSSampler(mixture: mixture, sigma: sigma, measurements: m)
         }
         let fits = target.closedForm?.closedFormObservations.contains(.gaussian) == true
-        if s.integrator == "mala" { return try adjustedWalkJump(name, s, target: target, sigma: sigma) }
+        if s.integrator == "mala" && name != "sms" { return try adjustedWalkJump(name, s, target: target, sigma: sigma) }
         if s.warmup != nil { throw SamplerError("--warmup applies to --integrator mala (the adapted walk)") }
         switch s.score ?? (fits ? "exact" : "importance") {
         case "exact":
@@ -101,6 +101,10 @@ extension SamplerCatalog {
                 throw SamplerError("--step-size must be positive and --friction non-negative")
             }
             return .underdamped(UnderdampedLangevinKernel(stepSize: delta, inverseMass: 1, velocityDecay: Double.exp(-gamma * delta)))
+        case "mala":
+            let eta = s.stepSize ?? defaultStep
+            guard eta.isFinite, eta > 0 else { throw SamplerError("--step-size must be positive (got \(eta))") }
+            return .adjusted(stepSize: eta)
         case "cheng":
             let delta = s.stepSize ?? 0.5 * sigma, gamma = s.friction ?? 0.5
             guard delta.isFinite, delta > 0, gamma.isFinite, gamma > 0 else {
@@ -108,7 +112,7 @@ extension SamplerCatalog {
             }
             return .exactOU(stepSize: delta, friction: gamma, inverseMass: 1)
         case let other:
-            throw SamplerError("unknown integrator '\(other)'; known integrators: ula, underdamped, cheng")
+            throw SamplerError("unknown integrator '\(other)'; known integrators: ula, underdamped, cheng, mala")
         }
     }
 
@@ -128,9 +132,19 @@ extension SamplerCatalog {
                                                 kernel: try scoreKernel(s, defaultStep: 0.05 * s2, sigma: sigma), denoiser: denoiser)
         default:
             let k = s.stepsPerStage ?? 10
-            return SequentialMultimeasurementSampler(
+            var sms = SequentialMultimeasurementSampler(
                 sigma: sigma, levels: m, langevinSteps: k, firstStageSteps: s.firstStageSteps ?? 5 * k,
                 kernel: try scoreKernel(s, defaultStep: 0.2 * s2, sigma: sigma), denoiser: denoiser, name: "sms")
+            sms.jumpStart = !s.freshStages
+            if s.integrator == "mala" {
+                guard s.score == nil || s.score == "exact", let mixture = target.closedForm as? GaussianMixture else {
+                    throw SamplerError("sms --integrator mala needs the exact score of a Gaussian-mixture target (the stage log-density)")
+                }
+                sms.stageLogDensity = { ybar, rows, s2 in
+                    mixture.smoothed(noiseVariance: s2).evaluate(Points(dimension: mixture.dimension, storage: ybar)).logDensity
+                }
+            }
+            return sms
         }
     }
 }

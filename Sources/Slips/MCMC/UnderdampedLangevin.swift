@@ -59,6 +59,10 @@ public enum ScoreKernel: Sendable {
     /// `yy = uγ⁻¹(2δ − 4γ⁻¹(1−ζ₁) + γ⁻¹(1−ζ₂))`, `vv = u(1−ζ₂)`, `yv = uγ⁻¹(1 − 2ζ₁ + ζ₂)`, ζ₁ = e^{−γδ}, ζ₂ = ζ₁².
     /// Friction γ is per unit time (γ > 0).
     case exactOU(stepSize: Double, friction: Double, inverseMass: Double)
+    /// MALA: the ULA proposal `y' = y + η ψ(y) + √(2η) ξ` accepted with the Metropolis–Hastings ratio of a log-density
+    /// the caller supplies (`logDensity` in ``step(positions:velocities:rows:dimension:streams:psi:score:logDensity:)``;
+    /// the stage conditionals of SMS for Gaussian mixtures, spec/denoising.md §4.7 T-c3).
+    case adjusted(stepSize: Double)
 
     /// Name for summaries.
     public var name: String {
@@ -66,6 +70,7 @@ public enum ScoreKernel: Sendable {
         case .overdamped: "ula"
         case .underdamped: "underdamped"
         case .exactOU: "cheng"
+        case .adjusted: "mala"
         }
     }
 
@@ -74,6 +79,7 @@ public enum ScoreKernel: Sendable {
         case .overdamped(let eta): ["step_size": eta]
         case .underdamped(let k): ["step_size": k.stepSize, "velocity_decay": k.velocityDecay, "inverse_mass": k.inverseMass]
         case .exactOU(let delta, let gamma, let u): ["step_size": delta, "friction": gamma, "inverse_mass": u]
+        case .adjusted(let eta): ["step_size": eta]
         }
     }
 
@@ -81,9 +87,13 @@ public enum ScoreKernel: Sendable {
     /// the overdamped step ignores `velocities`).
     public func step(
         positions y: inout [Double], velocities v: inout [Double], rows: Int, dimension d: Int,
-        streams: inout [Xoshiro256], psi: inout [Double], score: ([Double], inout [Double]) -> Void
+        streams: inout [Xoshiro256], psi: inout [Double], score: ([Double], inout [Double]) -> Void,
+        logDensity: (([Double]) -> [Double])? = nil
     ) {
         switch self {
+        case .adjusted(let eta):
+            guard let logDensity else { preconditionFailure("the adjusted kernel needs a log-density") }
+            Self.adjustedStep(eta, &y, proposal: &v, rows: rows, d: d, streams: &streams, psi: &psi, score: score, logDensity: logDensity)
         case .underdamped(let k):
             k.step(positions: &y, velocities: &v, rows: rows, dimension: d, streams: &streams, psi: &psi, score: score)
         case .exactOU(let delta, let gamma, let u):
@@ -113,6 +123,38 @@ public enum ScoreKernel: Sendable {
                         streams[i] = g
                     }
                 }
+            }
+        }
+    }
+
+    /// MALA with step η (`velocities` serve as the proposal's storage): per row, accept with probability
+    /// `min(1, q(y') K(y | y') / (q(y) K(y' | y)))`, `K(b | a) ∝ exp(−‖b − a − ηψ(a)‖²/(4η))`.
+    static func adjustedStep(
+        _ eta: Double, _ y: inout [Double], proposal: inout [Double], rows: Int, d: Int, streams: inout [Xoshiro256],
+        psi: inout [Double], score: ([Double], inout [Double]) -> Void, logDensity: ([Double]) -> [Double]
+    ) {
+        let noise = (2 * eta).squareRoot()
+        score(y, &psi)
+        let here = logDensity(y)
+        for i in 0..<rows {
+            var g = streams[i]
+            for j in 0..<d { proposal[i * d + j] = y[i * d + j] + eta * psi[i * d + j] + noise * g.nextNormal() }
+            streams[i] = g
+        }
+        var back = psi
+        score(proposal, &back)
+        let there = logDensity(proposal)
+        for i in 0..<rows {
+            var forward = 0.0, reverse = 0.0
+            for j in 0..<d {
+                let q = i * d + j
+                let f = proposal[q] - y[q] - eta * psi[q], r = y[q] - proposal[q] - eta * back[q]
+                forward += f * f
+                reverse += r * r
+            }
+            let logRatio = there[i] - here[i] - (reverse - forward) / (4 * eta)
+            if logRatio.isFinite && Double.log(streams[i].nextOpenUniform()) < logRatio {
+                for j in 0..<d { y[i * d + j] = proposal[i * d + j] }
             }
         }
     }
