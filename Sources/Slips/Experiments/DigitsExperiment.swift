@@ -11,33 +11,36 @@ public struct DigitsExperiment {
     public var seed: UInt64 = 0
     public var threads: Int = ParallelBlocks.availableThreads
     public var samples = 100
-    public var settings: TrainingSettings = {
-        var s = TrainingSettings()
-        s.hidden = 256
-        s.steps = 8000
-        return s
-    }()
+    public var settings = DigitsExperiment.digitsSettings
 
     public init(outputDirectory: String, dataPath: String) {
         self.outputDirectory = outputDirectory
         self.dataPath = dataPath
     }
 
+    /// The row of `reference` nearest to row i of `x` and its Euclidean distance.
+    public static func nearestRow(_ x: Points, _ i: Int, in reference: Points) -> (distance: Double, index: Int) {
+        var best = (Double.infinity, 0)
+        for r in 0..<reference.count {
+            var s = 0.0
+            for j in 0..<x.dimension { s += (x[i, j] - reference[r, j]) * (x[i, j] - reference[r, j]) }
+            if s < best.0 { best = (s, r) }
+        }
+        return (best.0.squareRoot(), best.1)
+    }
+
     /// Mean over rows of `x` of the Euclidean distance to the nearest row of `reference`.
     public static func meanNearestDistance(_ x: Points, to reference: Points) -> Double {
-        let d = x.dimension
-        var total = 0.0
-        for i in 0..<x.count {
-            var best = Double.infinity
-            for r in 0..<reference.count {
-                var s = 0.0
-                for j in 0..<d { s += (x[i, j] - reference[r, j]) * (x[i, j] - reference[r, j]) }
-                best = Swift.min(best, s)
-            }
-            total += best.squareRoot()
-        }
-        return total / Double(x.count)
+        (0..<x.count).reduce(0.0) { $0 + nearestRow(x, $1, in: reference).distance } / Double(x.count)
     }
+
+    /// The training settings of the digits experiments: h = 256, 8000 steps (the other settings are the defaults).
+    public static let digitsSettings: TrainingSettings = {
+        var s = TrainingSettings()
+        s.hidden = 256
+        s.steps = 8000
+        return s
+    }()
 
     /// Trains, samples, writes `model.json`, `samples.npy`, `digits.svg` (PNG where `rsvg-convert` exists) and
     /// `table.md`; returns the metrics.
@@ -116,12 +119,7 @@ public struct WalkJumpDigitsExperiment {
     public var chains = 3
     public var every = 10
     public var draws = 20
-    public var settings: TrainingSettings = {
-        var s = TrainingSettings()
-        s.hidden = 256
-        s.steps = 8000
-        return s
-    }()
+    public var settings = DigitsExperiment.digitsSettings
 
     public init(outputDirectory: String, dataPath: String) {
         self.outputDirectory = outputDirectory
@@ -160,14 +158,9 @@ public struct WalkJumpDigitsExperiment {
             grid.append(contentsOf: jumps)
             var nearest: [Int] = [], distance = 0.0
             for i in 0..<jumps.count {
-                var best = (Double.infinity, 0)
-                for r in 0..<train.count {
-                    var s = 0.0
-                    for j in 0..<64 { s += (jumps[i, j] - train[r, j]) * (jumps[i, j] - train[r, j]) }
-                    if s < best.0 { best = (s, r) }
-                }
-                nearest.append(labels[best.1])
-                distance += best.0.squareRoot()
+                let best = DigitsExperiment.nearestRow(jumps, i, in: train)
+                nearest.append(labels[best.index])
+                distance += best.distance
             }
             metrics["chain\(c)_nearest_distance"] = distance / Double(jumps.count)
             metrics["chain\(c)_classes"] = Double(Set(nearest).count)

@@ -70,7 +70,7 @@ public struct ScoreSamplerCriteriaExperiment {
         let stages = [1, 10, 100]
         for d in [2, 8] {
             let spec = try MultimeasurementExperiment.target(d), sigma = (36 * Double(d) - 1).squareRoot()
-            let mixture = try require(spec.closedForm as? GaussianMixture)
+            guard let mixture = spec.closedForm as? GaussianMixture else { throw SamplerError("the experiment's target has no closed form") }
             let exact = try ExactSMSSampler(mixture: mixture, sigma: sigma, measurements: 100).stageMeans(count: 2000, seed: seed &+ 1, stages: stages)
             for (label, c, k) in [("c = 0.2, K = 10 (§4.6)", 0.2, 10), ("c = 0.05, K = 40", 0.05, 40)] {
                 let t0 = Date()
@@ -102,9 +102,4 @@ func meanAndStandardError(_ v: [Double]) -> (Double, Double) {
     let m = v.reduce(0, +) / Double(v.count)
     let s2 = v.reduce(0) { $0 + ($1 - m) * ($1 - m) } / Double(max(1, v.count - 1))
     return (m, (s2 / Double(v.count)).squareRoot())
-}
-
-private func require<T>(_ v: T?) throws -> T {
-    guard let v else { throw SamplerError("the experiment's target has no closed form") }
-    return v
 }
