@@ -124,10 +124,13 @@ public struct SequentialMultimeasurementSampler<D: Denoiser>: DenoiserDrivenSamp
             for q in 0..<count { v[q] = 0 }
             for _ in 0..<(m == 1 ? firstStageSteps : langevinSteps) {
                 // The stage's log-density in y (adjusted kernel): −(‖y‖² − m‖ȳ_m‖²)/(2σ²) + log p_{σ/√m}(ȳ_m) + const.
+                // The closure escapes (an optional parameter), so it captures a constant copy of the running mean: capturing
+                // the `var` itself would box it on the heap for the whole hot loop.
+                let stageMean = mean
                 let stageDensity = stageLogDensity.map { logSmoothed in
                     { (y: [Double]) -> [Double] in
                         var ybar = y
-                        for q in 0..<count { ybar[q] = mean[q] + (y[q] - mean[q]) * inverseM }
+                        for q in 0..<count { ybar[q] = stageMean[q] + (y[q] - stageMean[q]) * inverseM }
                         let lp = logSmoothed(ybar, b, s * s)
                         return (0..<b).map { i in
                             var quad = 0.0
