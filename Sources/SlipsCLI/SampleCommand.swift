@@ -5,10 +5,11 @@ import Slips
 enum SamplerName: String, ExpressibleByArgument, CaseIterable {
     case slips, sl, mala, ula, hmc, smc, ais, rdmc, oat
     case walkJump = "walk-jump", jms, sms, smsExact = "sms-exact"
+    case dula, dmala, binaryOneStage = "binary-one-stage", binaryTwoStage = "binary-two-stage", binarySMS = "binary-sms"
 }
 
 enum IntegratorName: String, ExpressibleByArgument, CaseIterable {
-    case ula, underdamped, cheng, mala
+    case ula, underdamped, cheng, mala, dula, dmala
 }
 
 enum ResamplingName: String, ExpressibleByArgument, CaseIterable {
@@ -50,6 +51,8 @@ struct SampleCommand: ParsableCommand {
               slips sample --target two-modes --samples 8192 --shard 0/2 --output s0.npy
               slips sample --target gaussian-mixture --mixture m.json --sampler sl --output g.npy
               slips sample --target binary-mixture --dim 32 --sampler sl --process erasure --output b.npy
+              slips sample --target binary-mixture --sampler binary-sms --alpha 0.1 --measurements 10 --output b.npy
+              slips sample --target curie-weiss --dim 64 --beta 1.2 --sampler dmala --output cw.npy
             """
     )
 
@@ -72,15 +75,23 @@ struct SampleCommand: ParsableCommand {
     var test: String?
     @Option(help: "gaussian-mixture, binary-mixture, gamma-mixture: the mixture as JSON (see the README).")
     var mixture: String?
-    @Option(help: "phi-four: local field b.")
+    @Option(help: "phi-four: local field b; ising, curie-weiss: the uniform external field b (default 0).")
     var field: Double?
     @Option(help: "phi-four: coupling a.")
     var coupling: Double?
-    @Option(help: "phi-four: inverse temperature β.")
+    @Option(help: "phi-four: inverse temperature β (20); curie-weiss: β (1.2); ising: the lattice coupling (0.4).")
     var beta: Double?
+    @Option(help: "ising: the coupling matrix J (.npy or CSV, d × d, symmetric, zero diagonal).")
+    var couplings: String?
+    @Option(help: "binary-data: the data set (.npy or CSV; ±1 or 0/1, or --threshold).")
+    var data: String?
+    @Option(help: "binary-data: binarise the data at T (value > T ↦ +1, else −1).")
+    var threshold: Double?
+    @Option(name: .customLong("label-column"), help: "binary-data: a CSV header column to drop (e.g. a class label).")
+    var labelColumn: String?
 
     // Sampler.
-    @Option(help: "Sampler: slips, sl (stochastic localization), mala, ula, hmc, or the baselines smc, ais, rdmc, oat.")
+    @Option(help: "Sampler: slips, sl (stochastic localization), mala, ula, hmc, the baselines smc, ais, rdmc, oat, the score samplers walk-jump, jms, sms, sms-exact, or on {-1,+1}^d dula, dmala, binary-one-stage, binary-two-stage, binary-sms.")
     var sampler: SamplerName = .slips
     @Option(help: "sl: observation process gaussian, linear, erasure, binary or poisson (default: by the target's space).")
     var process: ProcessName?
@@ -88,9 +99,13 @@ struct SampleCommand: ParsableCommand {
     var denoiser: String?
     @Option(help: "walk-jump, jms, sms: the score: exact (closed form), importance (the importance-sampled oracle) or a model file from `slips train` (default: exact where the target has one).")
     var score: String?
-    @Option(help: "jms, sms, sms-exact: measurements M (default 100).")
+    @Option(help: "jms, sms, sms-exact: measurements M (default 100); binary-sms: M (default 10).")
     var measurements: Int?
-    @Option(help: "walk-jump, jms, sms: Langevin integrator ula (default), underdamped (ABOBA) or cheng (exact OU step), with step δ default 0.5σ, --friction γ per unit time default 0.5, unit mass; on a Gaussian mixture with the exact score also mala (walk-jump: MALA on the smoothed density after --warmup adapted steps; sms: Metropolis-adjusted stages).")
+    @Option(help: "binary-one-stage, binary-two-stage, binary-sms: the binary channel strength α (flip probability e^{-α}/(2 cosh α)).")
+    var alpha: Double?
+    @Option(help: "binary samplers: read x off the final field by its sign (default) or a bernoulli draw from the factorised posterior.")
+    var readout: String?
+    @Option(help: "walk-jump, jms, sms: Langevin integrator ula (default), underdamped (ABOBA) or cheng (exact OU step), with step δ default 0.5σ, --friction γ per unit time default 0.5, unit mass; on a Gaussian mixture with the exact score also mala (walk-jump: MALA on the smoothed density after --warmup adapted steps; sms: Metropolis-adjusted stages). binary-one-stage, binary-sms: dula or dmala (default dmala with the exact score, dula with a learned one), step η --step-size (2).")
     var integrator: IntegratorName?
     @Option(name: .customLong("steps-per-stage"), help: "sms: Langevin steps per measurement (default 10).")
     var stepsPerStage: Int?
@@ -182,7 +197,7 @@ struct SampleCommand: ParsableCommand {
         var written = [("--output", output)] + [("--summary", summary), ("--plot", plot)].compactMap { o, p in p.map { (o, $0) } }
         if job.sampler.name == "ais" && fmt == .npy { written.append(("the AIS weights file", Self.weightsPath(output))) }
         if job.shard.count > 1 { written.append(("the shard sidecar", RunSummary.shardSidecarPath(output))) }
-        let read = [("--mixture", mixture), ("--matrix", matrix), ("--train", train), ("--test", test), ("--denoiser", denoiserModelPath), ("--score", scoreModelPath)]
+        let read = [("--mixture", mixture), ("--matrix", matrix), ("--couplings", couplings), ("--data", data), ("--train", train), ("--test", test), ("--denoiser", denoiserModelPath), ("--score", scoreModelPath)]
             .compactMap { o, p in p.map { (o, $0) } }
         try cliErrors {
             try AtomicFile.requireDistinct(outputs: written, inputs: read)
@@ -243,8 +258,17 @@ struct SampleCommand: ParsableCommand {
         if let d = dim, d <= 0 { throw CLIError("--dim must be positive (got \(d))") }
         if samples <= 0 { throw CLIError("--samples must be positive (got \(samples))") }
         try checkApplicable()
-        let options = TargetOptions(dataDirectory: dataDir, trainPath: train, testPath: test, phiFourField: field ?? 0,
-                                    phiFourCoupling: coupling ?? 0.1, phiFourBeta: beta ?? 20, mixturePath: mixture)
+        let binaryModel = ["ising", "curie-weiss"].contains(target)
+        var options = TargetOptions(dataDirectory: dataDir, trainPath: train, testPath: test, phiFourField: binaryModel ? 0 : field ?? 0,
+                                    phiFourCoupling: coupling ?? 0.1, phiFourBeta: binaryModel ? 20 : beta ?? 20, mixturePath: mixture)
+        if binaryModel {
+            options.isingBeta = beta
+            options.isingField = field
+        }
+        options.couplingsPath = couplings
+        options.dataPath = data
+        options.threshold = threshold
+        options.labelColumn = labelColumn
         var settings = try settings()
         let spec: TargetSpec
         if let path = modelPath {
@@ -275,13 +299,16 @@ struct SampleCommand: ParsableCommand {
         let name = sampler.rawValue
         let targetOptions: [(String, Bool, [String])] = [
             ("--data-dir", dataDir != nil, ["ionosphere", "sonar"]), ("--train", train != nil, ["logistic-regression"]),
-            ("--test", test != nil, ["logistic-regression"]), ("--field", field != nil, ["phi-four", "phi-four-laplace"]),
-            ("--coupling", coupling != nil, ["phi-four", "phi-four-laplace"]), ("--beta", beta != nil, ["phi-four", "phi-four-laplace"]),
+            ("--test", test != nil, ["logistic-regression"]), ("--field", field != nil, ["phi-four", "phi-four-laplace", "ising", "curie-weiss"]),
+            ("--coupling", coupling != nil, ["phi-four", "phi-four-laplace"]), ("--beta", beta != nil, ["phi-four", "phi-four-laplace", "ising", "curie-weiss"]),
+            ("--couplings", couplings != nil, ["ising"]), ("--data", data != nil, ["binary-data"]),
+            ("--threshold", threshold != nil, ["binary-data"]), ("--label-column", labelColumn != nil, ["binary-data"]),
         ]
         for (option, given, targets) in targetOptions where given && !targets.contains(target) {
             throw CLIError("\(option) applies to the target\(targets.count > 1 ? "s" : "") \(targets.joined(separator: ", ")), not '\(target)'")
         }
-        let mcmc = ["mala", "ula", "hmc"]
+        let mcmc = ["mala", "ula", "hmc", "dula", "dmala"]
+        let binaryDenoising = ["binary-one-stage", "binary-two-stage", "binary-sms"]
         let samplerOptions: [(String, Bool, [String])] = [
             ("--schedule", schedule != nil, ["slips"]), ("--alpha1", alpha1 != nil, ["slips"]), ("--alpha2", alpha2 != nil, ["slips"]),
             ("--epsilon", epsilon != nil, ["slips"]), ("--epsilon-end", epsilonEnd != nil, ["slips"]),
@@ -289,17 +316,21 @@ struct SampleCommand: ParsableCommand {
             ("--mcmc-steps", mcmcSteps != nil, ["slips", "sl", "smc", "ais", "rdmc", "oat"]),
             ("--chains", chains != nil, ["slips", "sl", "rdmc"]), ("--keep", keep != nil, ["slips", "sl", "rdmc"]),
             ("--sigma", sigma != nil, ["slips", "smc", "ais", "oat", "walk-jump", "jms", "sms", "sms-exact"]), ("--warmup", warmup != nil, mcmc + ["walk-jump"]),
-            ("--adapt", adapt != nil, mcmc), ("--init-scale", initScale != nil, mcmc), ("--leapfrog-steps", leapfrogSteps != nil, ["hmc"]),
-            ("--target-acceptance", targetAcceptance != nil, ["slips", "sl", "mala", "hmc", "smc", "ais", "rdmc"]),
+            ("--adapt", adapt != nil, mcmc), ("--init-scale", initScale != nil, ["mala", "ula", "hmc"]), ("--leapfrog-steps", leapfrogSteps != nil, ["hmc"]),
+            ("--target-acceptance", targetAcceptance != nil, ["slips", "sl", "mala", "hmc", "dmala", "smc", "ais", "rdmc"]),
             ("--friction", friction != nil, ["oat", "walk-jump", "jms", "sms"]), ("--resampling", resampling != nil, ["smc"]),
             ("--ess-threshold", essThreshold != nil, ["smc"]), ("--process", process != nil, ["sl"]),
             ("--matrix", matrix != nil, ["sl"]), ("--grid", grid != nil, ["sl"]), ("--t-min", tMin != nil, ["sl"]),
             ("--denoiser", denoiser != nil, ["sl", "slips"]), ("--start", start != nil, ["slips"]),
-            ("--score", score != nil, ["walk-jump", "jms", "sms"]), ("--measurements", measurements != nil, ["jms", "sms", "sms-exact"]),
-            ("--integrator", integrator != nil, ["walk-jump", "jms", "sms"]),
-            ("--steps-per-stage", stepsPerStage != nil, ["sms"]), ("--first-stage-steps", firstStageSteps != nil, ["sms"]),
-            ("--output-walk", outputWalk, ["walk-jump"]), ("--draws", draws != nil, ["walk-jump"]), ("--fresh-stages", freshStages, ["sms"]), ("--steps", steps != nil, ["slips", "sl", "mala", "ula", "hmc", "smc", "ais", "rdmc", "oat", "walk-jump", "jms"]),
-            ("--step-size", stepSize != nil, ["slips", "sl", "mala", "ula", "hmc", "smc", "ais", "rdmc", "oat", "walk-jump", "jms", "sms"]),
+            ("--score", score != nil, ["walk-jump", "jms", "sms"] + binaryDenoising),
+            ("--measurements", measurements != nil, ["jms", "sms", "sms-exact", "binary-sms"]),
+            ("--integrator", integrator != nil, ["walk-jump", "jms", "sms", "binary-one-stage", "binary-sms"]),
+            ("--alpha", alpha != nil, binaryDenoising), ("--readout", readout != nil, binaryDenoising),
+            ("--steps-per-stage", stepsPerStage != nil, ["sms", "binary-sms"]), ("--first-stage-steps", firstStageSteps != nil, ["sms", "binary-sms"]),
+            ("--output-walk", outputWalk, ["walk-jump"] + binaryDenoising), ("--draws", draws != nil, ["walk-jump"]),
+            ("--fresh-stages", freshStages, ["sms", "binary-sms"]),
+            ("--steps", steps != nil, ["slips", "sl", "mala", "ula", "hmc", "smc", "ais", "rdmc", "oat", "walk-jump", "jms", "dula", "dmala", "binary-one-stage", "binary-two-stage"]),
+            ("--step-size", stepSize != nil, ["slips", "sl", "mala", "ula", "hmc", "smc", "ais", "rdmc", "oat", "walk-jump", "jms", "sms", "dula", "dmala", "binary-one-stage", "binary-sms"]),
         ]
         for (option, given, samplers) in samplerOptions where given && !samplers.contains(name) {
             throw CLIError("\(option) does not apply to --sampler \(name) (it applies to \(samplers.joined(separator: ", ")))")
@@ -398,6 +429,8 @@ struct SampleCommand: ParsableCommand {
         s.outputWalk = outputWalk
         s.draws = draws
         s.freshStages = freshStages
+        s.alpha = alpha
+        s.readout = readout
         s.grid = grid
         s.start = start
         s.tMin = tMin

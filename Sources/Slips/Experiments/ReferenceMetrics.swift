@@ -4,6 +4,8 @@
 /// - `gaussian-mixture`: `within_mode_variance_ratio` (``withinModeVarianceRatio(_:means:variances:)``);
 /// - binary mixtures: `component_weight_error` (½ Σ_k |mean_i P(k | x_i) - π_k|, the unbiased weight metric of
 ///   spec/denoising.md §1.7) and `component_weight_0`;
+/// - binary targets (``binaryMetrics(_:exactMean:data:)``): `mean_abs_magnetisation`, `magnetisation_error` against the
+///   exact per-coordinate means, and for data targets the Hamming distance to the nearest data row;
 /// - targets with exact samples (drawn from stream `(seed, i, .exactSamples)`, as many as the run's samples):
 ///   `w2_sliced` (the benchmark's "fast sliced W2"), `sliced_w2` (a true sliced W2 over 128 random directions),
 ///   `mean_error`, `covariance_error`, `ks_sliced` (the benchmark's binned sliced Kolmogorov–Smirnov distance, its
@@ -38,6 +40,9 @@ public enum ReferenceMetrics {
             }
             m["component_weight_error"] = 0.5 * zip(w, b.weights).reduce(0) { $0 + abs($1.0 - $1.1) }
             m["component_weight_0"] = w[0]
+        }
+        if target.space == .binary, x.count > 0 {
+            for (key, value) in binaryMetrics(x, exactMean: target.exactMean, data: target.data) { m[key] = value }
         }
         if let exact = target.exactSampler, x.count >= 2 {
             let reference = exact(x.count, seed)
@@ -105,3 +110,41 @@ public func phiFourQuality(_ x: Points, field: PhiFour, laplace: PhiFourLaplace?
     return q
 }
 
+
+/// Metrics of samples on `{-1, +1}^d` (issue 23): `mean_abs_magnetisation` (the mean of |Σ_i x_i|/d), with exact means
+/// `magnetisation_error` (the RMS over coordinates of the sample mean minus the exact `E[x_i]`), and with data rows
+/// `mean_nearest_hamming` (the mean over samples of the Hamming distance to the nearest data row) and `copy_fraction`
+/// (the fraction of samples equal to a data row).
+public func binaryMetrics(_ x: Points, exactMean: [Double]?, data: Points?) -> [String: Double] {
+    let n = x.count, d = x.dimension
+    var m: [String: Double] = [:]
+    m["mean_abs_magnetisation"] = (0..<n).reduce(0.0) { acc, i in acc + abs((0..<d).reduce(0.0) { $0 + x[i, $1] }) } / Double(n * d)
+    if let mu = exactMean, mu.count == d {
+        let e = (0..<d).reduce(0.0) { acc, j in
+            let t = (0..<n).reduce(0.0) { $0 + x[$1, j] } / Double(n) - mu[j]
+            return acc + t * t
+        }
+        m["magnetisation_error"] = (e / Double(d)).squareRoot()
+    }
+    if let data, data.dimension == d, data.count > 0 {
+        var total = 0.0, copies = 0
+        x.storage.withUnsafeBufferPointer { xs in
+            data.storage.withUnsafeBufferPointer { ds in
+                for i in 0..<n {
+                    var best = d
+                    for r in 0..<data.count {
+                        var h = 0
+                        for j in 0..<d where (xs[i * d + j] > 0) != (ds[r * d + j] > 0) { h += 1 }
+                        best = Swift.min(best, h)
+                        if best == 0 { break }
+                    }
+                    total += Double(best)
+                    if best == 0 { copies += 1 }
+                }
+            }
+        }
+        m["mean_nearest_hamming"] = total / Double(n)
+        m["copy_fraction"] = Double(copies) / Double(n)
+    }
+    return m
+}

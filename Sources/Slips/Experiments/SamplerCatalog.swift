@@ -5,7 +5,8 @@ import RealModule
 /// point, and both call ``make(_:settings:target:)``, so a name and an option mean the same everywhere.
 public enum SamplerCatalog {
     /// The sampler names, in `--help` order.
-    public static let names = ["slips", "sl", "mala", "ula", "hmc", "smc", "ais", "rdmc", "oat", "walk-jump", "jms", "sms", "sms-exact"]
+    public static let names = ["slips", "sl", "mala", "ula", "hmc", "smc", "ais", "rdmc", "oat", "walk-jump", "jms", "sms", "sms-exact",
+                                      "dula", "dmala", "binary-one-stage", "binary-two-stage", "binary-sms"]
     /// The observation processes of `sl` (spec/denoising.md §6.2).
     public static let processNames = ["gaussian", "linear", "erasure", "binary", "poisson"]
     /// The denoisers of `sl` and `slips`.
@@ -65,8 +66,12 @@ public enum SamplerCatalog {
         public var outputWalk = false
         /// walk-jump: jumps per chain, one every `steps` steps (default 1).
         public var draws: Int?
-        /// sms: start each measurement afresh instead of at the jump + noise.
+        /// sms, binary-sms: start each measurement afresh instead of at the jump + noise.
         public var freshStages = false
+        /// binary-one-stage, binary-two-stage, binary-sms: the channel strength α (spec/denoising.md §1.5).
+        public var alpha: Double?
+        /// The binary samplers: how x is read off the final field, sign (default) or bernoulli.
+        public var readout: String?
 
         public init() {}
     }
@@ -80,10 +85,16 @@ public enum SamplerCatalog {
             throw SamplerError("the target's default scale sqrt(R²/d + τ²) is not finite (R = \(target.radius), "
                 + "τ = \(target.tau)): give --sigma (SLIPS, SMC, AIS, OAT) or --init-scale (MCMC)")
         }
-        if target.space != .continuous && name != "sl" {
-            throw SamplerError("target '\(target.name)' lives on \(target.space.rawValue): only --sampler sl samples it "
+        let binary = binarySamplerNames.contains(name)
+        if binary && target.space != .binary {
+            throw SamplerError("--sampler \(name) samples {-1, +1}^d; target '\(target.name)' lives on \(target.space.rawValue)")
+        }
+        if target.space != .continuous && name != "sl" && !binary {
+            throw SamplerError("target '\(target.name)' lives on \(target.space.rawValue): only --sampler sl"
+                + (target.space == .binary ? ", \(binarySamplerNames.joined(separator: ", "))" : "") + " sample it "
                 + "(processes \(target.space == .binary ? "binary, erasure" : "poisson"))")
         }
+        if binary { return try binarySampler(name, s, target: target) }
         switch name {
         case "slips": return try slips(s, target: target)
         case "sl": return try stochasticLocalization(s, target: target)

@@ -1,7 +1,8 @@
 import RealModule
 
 /// Independent MCMC chains as a sampler (the "plain MALA and HMC chains" reference points of spec/slips.md
-/// §4.3): sample `i` is the final state of chain `i`, started from `N(0, s² I)` (s = `initialScale`), adapted for
+/// §4.3): sample `i` is the final state of chain `i`, started from `N(0, s² I)` (s = `initialScale`), or uniformly on
+/// `{-1, +1}^d` for the discrete kernels (DULA, DMALA on a binary target, spec/denoising.md §5.3), adapted for
 /// `warmupSteps` steps and then run `steps` more steps with the adapted step size.
 ///
 /// Chain `i` draws its start from stream `(seed, i, .initialization)` and its moves from `(seed, i, .mcmcChains)`.
@@ -11,6 +12,12 @@ public struct MCMCSampler: Sampler {
         case ula
         case mala
         case hmc(leapfrogSteps: Int)
+        /// Discrete Langevin on `{-1, +1}^d`, unadjusted and Metropolis-adjusted (``DiscreteLangevinKernel``).
+        case dula
+        case dmala
+
+        /// Whether the chains live on `{-1, +1}^d`.
+        public var isDiscrete: Bool { self == .dula || self == .dmala }
     }
 
     /// Which step-size adaptation to use during warm-up.
@@ -38,7 +45,7 @@ public struct MCMCSampler: Sampler {
         self.steps = steps
         self.warmupSteps = warmupSteps
         self.initialStepSize = initialStepSize
-        self.adaptation = adaptation ?? (kernel == .ula ? .none : .dualAveraging)
+        self.adaptation = adaptation ?? (kernel == .ula || kernel.isDiscrete ? .none : .dualAveraging)
         if case .hmc = kernel { self.targetAcceptance = targetAcceptance ?? 0.8 } else { self.targetAcceptance = targetAcceptance ?? 0.75 }
         self.initialScale = initialScale
     }
@@ -48,6 +55,8 @@ public struct MCMCSampler: Sampler {
         case .ula: "ula"
         case .mala: "mala"
         case .hmc: "hmc"
+        case .dula: "dula"
+        case .dmala: "dmala"
         }
     }
 
@@ -78,9 +87,9 @@ public struct MCMCSampler: Sampler {
 
     public func validate() throws {
         if steps < 0 { throw SamplerError("steps must be non-negative (got \(steps))") }
-        if kernel == .ula && adaptation != .none {
-            throw SamplerError("ULA has no accept/reject step (its acceptance is always 1), so --adapt cannot tune it: "
-                + "use --adapt none with a --step-size, or --sampler mala")
+        if (kernel == .ula || kernel == .dula) && adaptation != .none {
+            throw SamplerError("\(name.uppercased()) has no accept/reject step (its acceptance is always 1), so --adapt cannot tune it: "
+                + "use --adapt none with a --step-size, or --sampler \(kernel == .ula ? "mala" : "dmala")")
         }
         if !(targetAcceptance > 0 && targetAcceptance < 1) {
             throw SamplerError("the target acceptance must be in (0, 1) (got \(targetAcceptance))")
@@ -138,7 +147,9 @@ public struct MCMCSampler: Sampler {
         var positions = [Double](repeating: 0, count: n * d)
         for (r, i) in range.enumerated() {
             var g = RandomStream.make(seed: seed, index: i, purpose: .initialization)
-            for j in 0..<d { positions[r * d + j] = initialScale * g.nextNormal() }
+            for j in 0..<d {
+                positions[r * d + j] = kernel.isDiscrete ? (g.nextUniform() < 0.5 ? 1 : -1) : initialScale * g.nextNormal()
+            }
         }
         var chains = Chains(
             positions: positions, dimension: d,
@@ -150,6 +161,8 @@ public struct MCMCSampler: Sampler {
         case .ula: stats = run(ULAKernel(), &chains, target, progress)
         case .mala: stats = run(MALAKernel(), &chains, target, progress)
         case .hmc(let l): stats = run(HMCKernel(leapfrogSteps: l), &chains, target, progress)
+        case .dula: stats = run(DiscreteLangevinKernel(adjusted: false), &chains, target, progress)
+        case .dmala: stats = run(DiscreteLangevinKernel(adjusted: true), &chains, target, progress)
         }
         chains.positions.withUnsafeBufferPointer { x in
             for i in 0..<(n * d) { output[i] = x[i] }

@@ -33,6 +33,10 @@ public struct TargetSpec: Sendable {
     /// The prior's closed-form posterior means, where it has them: what `--denoiser exact` uses
     /// (spec/denoising.md §1.2, §1.5, §6.2).
     public let closedForm: (any ClosedFormPrior)?
+    /// Binary targets: the exact `E[x_i]` per coordinate (the magnetisation metric), where known.
+    public let exactMean: [Double]?
+    /// Data-defined binary targets: the data rows (the nearest-training-point Hamming metric).
+    public let data: Points?
 
     public var dimension: Int { target.dimension }
 
@@ -44,8 +48,10 @@ public struct TargetSpec: Sendable {
         exactSampler: (@Sendable (Int, UInt64) -> Points)? = nil, mixture: GaussianMixture? = nil,
         parameters: [String: Double] = [:], testModel: (any LogDensity)? = nil,
         phiFourReference: PhiFourReference? = nil, space: SampleSpace = .continuous,
-        closedForm: (any ClosedFormPrior)? = nil
+        closedForm: (any ClosedFormPrior)? = nil, exactMean: [Double]? = nil, data: Points? = nil
     ) {
+        self.exactMean = exactMean
+        self.data = data
         self.name = name
         self.target = target
         self.radius = radius
@@ -113,6 +119,16 @@ public struct TargetOptions: Sendable {
     /// `gaussian-mixture`, `binary-mixture`, `gamma-mixture`: the JSON file describing the mixture (``MixtureFile``);
     /// nil: the built-in default of the target.
     public var mixturePath: String?
+    /// `ising`: the coupling matrix J (.npy or CSV, d × d); nil: the periodic square lattice.
+    public var couplingsPath: String?
+    /// `ising` (lattice coupling, default 0.4) and `curie-weiss` (β, default 1.2).
+    public var isingBeta: Double?
+    /// `ising`, `curie-weiss`: the uniform external field b (default 0).
+    public var isingField: Double?
+    /// `binary-data`: the data file (.npy or CSV), its label column to drop and the binarisation threshold.
+    public var dataPath: String?
+    public var labelColumn: String?
+    public var threshold: Double?
     /// Logistic-regression probability clip ε (1e-8; ``BayesianLogisticRegression/upstreamFloat32Threshold``
     /// mimics upstream's float32 arithmetic).
     public var logisticThreshold: Double
@@ -188,6 +204,8 @@ public enum TargetCatalog {
               summary: "product-Bernoulli mixture on {-1,+1}^d from --mixture FILE.json; default weights (0.3, 0.7), P(x_i = +1) = 0.8 / 0.2"),
         Entry(name: "gamma-mixture", defaultDimension: 4, fixedDimension: false,
               summary: "Gamma-product mixture on [0,∞)^d from --mixture FILE.json; default weights (0.4, 0.6), shapes 2 / 8, rates 1 / 2"),
+        Entry(name: "curie-weiss", defaultDimension: 32, fixedDimension: false,
+              summary: "Curie–Weiss model on {-1,+1}^d, log p = β M²/(2d) + b M (M = Σ x_i), --beta (1.2) --field (0); exact law of M"),
     ]
 
     /// The targets without exact samples (spec/slips.md §2.3, §2.4). `ionosphere` and `sonar` read the shipped
@@ -209,6 +227,12 @@ public enum TargetCatalog {
               hasExactSamples: false),
         Entry(name: "phi-four-laplace", defaultDimension: 100, fixedDimension: false,
               summary: "the Laplace two-Gaussian stand-in of phi-four (minima, Hessians, weights from the reference log(Z+/Z-)); exact samples and denoiser"),
+        Entry(name: "ising", defaultDimension: 64, fixedDimension: false,
+              summary: "Ising model on {-1,+1}^d, log p = ½ xᵀJx + b Σ x_i: J from --couplings FILE (d × d), default the periodic √d × √d lattice at --beta (0.4); --field b (0)",
+              hasExactSamples: false),
+        Entry(name: "binary-data", defaultDimension: 64, fixedDimension: false,
+              summary: "a binary data set on {-1,+1}^d from --data FILE (.npy/CSV, ±1 or 0/1, or --threshold T); sampled through a learned logistic score",
+              hasExactSamples: false, requires: "a data file (--data)"),
     ]
 
     /// Every target: ``entries`` (exact samples, no options needed) then ``modelEntries``.
@@ -233,6 +257,7 @@ public enum TargetCatalog {
             return try logisticRegression(entry.name, dimension: dimension, options: options)
         }
         let d = dimension ?? entry.defaultDimension
+        if ["ising", "curie-weiss", "binary-data"].contains(name) { return try binaryTarget(name, dimension: dimension, options: options) }
         if options.mixturePath != nil && !name.hasSuffix("-mixture") {
             throw TargetError("--mixture applies to gaussian-mixture, binary-mixture and gamma-mixture, not '\(name)'")
         }
@@ -398,7 +423,7 @@ public enum TargetCatalog {
             return TargetSpec(
                 name: name, target: m, radius: Double(m.dimension).squareRoot(), tau: 0,
                 exactSampler: { m.sample(count: $0, seed: $1) }, parameters: ["components": Double(m.componentCount)],
-                space: .binary, closedForm: m)
+                space: .binary, closedForm: m, exactMean: m.mean)
         default:
             let m: GammaProductMixture
             if let file {
