@@ -30,6 +30,7 @@ struct TrainCommand: ParsableCommand {
               slips train --data x.npy --output model.json
               slips train --data data/digits/digits.csv --label-column label --steps 8000 --output digits.json
               slips train --data x.npy --split principal --hidden 128 --output two.json
+              slips train --data data/digits/digits.csv --label-column label --model logistic --alpha 0.5 --threshold 8 --output bin.json
             """
     )
 
@@ -71,6 +72,8 @@ struct TrainCommand: ParsableCommand {
     var measurements: Int?
     @Option(help: "logistic: binary channel strength α.")
     var alpha: Double?
+    @Option(help: "logistic: binarise the data at T (value > T ↦ +1, else −1), e.g. 8 for the digits' grey levels 0–16.")
+    var threshold: Double?
     @Option(help: "Data normalisation: standardise (mean, one scale), center or none.")
     var normalise: DataNormalisation.Mode = .standardise
     @Option(help: "Random seed.")
@@ -94,6 +97,7 @@ struct TrainCommand: ParsableCommand {
         }
         if sigma != nil && !(model == .denoiser || model == .conditional) { throw ValidationError("--sigma applies to denoiser and conditional models") }
         if alpha != nil && model != .logistic { throw ValidationError("--alpha applies to logistic models") }
+        if threshold != nil && model != .logistic { throw ValidationError("--threshold applies to logistic models (binary data)") }
         if measurements != nil && !(model == .conditional || model == .logistic) {
             throw ValidationError("--measurements applies to conditional and logistic models")
         }
@@ -107,7 +111,8 @@ struct TrainCommand: ParsableCommand {
                 + (npz.map { [("--npz", $0)] } ?? [])
             try AtomicFile.requireDistinct(outputs: written, inputs: [("--data", data)])
             for (_, path) in written { try AtomicFile.checkWritable(path: path) }
-            let x = try ModelTraining.readData(path: data, labelColumn: labelColumn)
+            var x = try ModelTraining.readData(path: data, labelColumn: labelColumn)
+            if model == .logistic { x = try binarize(x, threshold: threshold, source: data) }
             var q = ModelTraining.Request()
             q.kind = model
             q.noise = TrainingNoise(sigma: sigma, measurements: measurements, alpha: alpha)
