@@ -1,5 +1,5 @@
 // Throughput benchmarks of the hot paths (release build):
-//   cd Benchmarks && swift run -c release SlipsBenchmarks [--quick] [--targets-only] [--samplers] [--training]
+//   cd Benchmarks && swift run -c release SlipsBenchmarks [--quick] [--targets-only] [--samplers] [--training] [--binary]
 // Prints a Markdown table: normals per second, bare target gradient evaluations per second, MALA kernel
 // steps per second, and SLIPS gradient evaluations per second at S = 32, C = 4 on 1 and all threads.
 import Dispatch
@@ -199,6 +199,64 @@ func cpuSeconds() -> Double {
         }
         row("DenseKernels.multiply 256×\(k)·\(k)×128 (float32)", r, "FLOP/s (1 thread)")
     }
+}
+
+/// `--binary`: discrete Langevin on `{-1, +1}^d` (spec/denoising.md §5.3), 1 thread, 64 chains, d = 32 and 1024: DMALA
+/// coordinate flips proposed per second (d per chain step) on the §5.6 mixture's noisy law q_α (α = 0.3, exact score and
+/// log-density from the closed-form tilt) against the bare cost of one score evaluation of that law on the same batch
+/// (the limit: a DMALA step makes one), and on the Curie–Weiss model, whose O(d) gradient isolates the kernel's own cost.
+@MainActor func binaryBenchmarks() throws {
+    let chains = 64
+    for d in [32, 1024] {
+        let p = try BinaryMixtureExperiment.prior(dimension: d)
+        let sampler = BinaryMeasurementSampler(alpha: 0.3, firstStageSteps: 1, walk: .discreteLangevin(stepSize: 2, adjusted: true),
+                                               prior: p, denoiser: ExactDenoiser(prior: p), name: "bench")
+        let law = sampler.measurementLaw(rows: chains, offsets: [], dimension: d)
+        let cw = try CurieWeiss(dimension: d, beta: 1.2, field: 0)
+        var g = Xoshiro256(seed: 3)
+        let start = (0..<(chains * d)).map { _ in g.nextUniform() < 0.5 ? 1.0 : -1.0 }
+        let steps = (quick ? 20_000 : 100_000) * 32 / d
+        // The bare score evaluation of the law on a batch of 64 points.
+        var lp = [Double](repeating: 0, count: chains), grad = [Double](repeating: 0, count: chains * d)
+        let calls = steps
+        let bare = rate(work: Double(calls * chains)) {
+            start.withUnsafeBufferPointer { x in
+                lp.withUnsafeMutableBufferPointer { l in
+                    grad.withUnsafeMutableBufferPointer { gr in
+                        for _ in 0..<calls { law.evaluate(x.baseAddress!, count: chains, logDensity: l.baseAddress!, gradient: gr.baseAddress!) }
+                    }
+                }
+            }
+        }
+        row("q_α score evaluation, mixture d=\(d) (bare, batch 64)", bare, "evaluations/s (1 thread)")
+        func dmala<T: LogDensity>(_ target: T, _ label: String, eta: Double) {
+            var best = (cpu: Double.infinity, wall: Double.infinity, acceptance: 0.0)
+            for _ in 0..<3 {
+                var c = Chains(positions: start, dimension: d, generators: (0..<chains).map { RandomStream.make(seed: 1, index: $0, purpose: .mcmcChains) },
+                               stepSize: eta)
+                c.evaluate(target)
+                var fixed = FixedStepSize()
+                let c0 = cpuSeconds()
+                let wall = seconds { runChains(&c, kernel: DiscreteLangevinKernel(adjusted: true), target: target, steps: steps, adaptation: &fixed) }
+                let cpu = cpuSeconds() - c0
+                if cpu < best.cpu { best = (cpu, wall, c.meanAcceptance) }
+                sink(c)
+            }
+            let flips = Double(steps * chains * d)
+            row("DMALA \(label) d=\(d), flips proposed per CPU-second", flips / best.cpu, "coordinates/s (1 thread)")
+            row("DMALA \(label) d=\(d), flips proposed per wall-second", flips / best.wall, "coordinates/s (1 thread)")
+            row("DMALA \(label) d=\(d), chain steps per CPU-second", Double(steps * chains) / best.cpu, "steps/s (acceptance \(Double(Int(best.acceptance * 100)) / 100))")
+        }
+        dmala(law, "on q_α (mixture, α = 0.3)", eta: 2)
+        dmala(cw, "on Curie–Weiss β = 1.2", eta: 1.6)
+    }
+}
+
+if CommandLine.arguments.contains("--binary") {
+    try binaryBenchmarks()
+    print("\n| benchmark | rate | unit |\n|---|---|---|")
+    for (a, b, c) in rows { print("| \(a) | \(b) | \(c) |") }
+    exit(0)
 }
 
 if CommandLine.arguments.contains("--training") {

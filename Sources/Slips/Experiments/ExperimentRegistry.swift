@@ -21,13 +21,15 @@ extension ExperimentCatalog {
         case "conditioning": return ConditioningExperiment(outputDirectory: o)
         case "walk-jump-digits": return WalkJumpDigitsExperiment(outputDirectory: o, dataPath: dataPath)
         case "digits": return DigitsExperiment(outputDirectory: o, dataPath: dataPath)
+        case "binary-mixture": return BinaryMixtureExperiment(outputDirectory: o)
+        case "binary-digits": return BinaryDigitsExperiment(outputDirectory: o, dataPath: dataPath)
         default:
             throw SamplerError("unknown experiment '\(name)'; known experiments: " + experiments.map(\.name).joined(separator: ", "))
         }
     }
 
     /// The experiments that read the digits (`--data`).
-    public static let dataExperiments = ["digits", "walk-jump-digits"]
+    public static let dataExperiments = ["digits", "walk-jump-digits", "binary-digits"]
 }
 
 extension ObservationProcessesExperiment: NamedExperiment {
@@ -82,5 +84,20 @@ extension DigitsExperiment: NamedExperiment {
         let m = try run(log: log)
         return (String(format: "sample → train %.2f vs held-out → train %.2f: %@/table.md", m["sample_to_train_nearest"] ?? .nan,
                        m["heldout_to_train_nearest"] ?? .nan, outputDirectory), true)
+    }
+}
+
+extension BinaryMixtureExperiment: NamedExperiment {
+    public func runReporting(log: @escaping (String) -> Void) throws -> (summary: String, passed: Bool) {
+        let failed = try run(log: log)
+        return ("\(failed) criteria failed: \(outputDirectory)/table.md", failed == 0)
+    }
+}
+
+extension BinaryDigitsExperiment: NamedExperiment {
+    public func runReporting(log: @escaping (String) -> Void) throws -> (summary: String, passed: Bool) {
+        let m = try run(log: log)
+        return (String(format: "Hamming sample → train %.2f vs held-out → train %.2f, copies %.2f: %@/table.md",
+                       m["sms_nearest_hamming"] ?? .nan, m["heldout_nearest_hamming"] ?? .nan, m["sms_copy_fraction"] ?? .nan, outputDirectory), true)
     }
 }

@@ -31,6 +31,12 @@ public enum ExperimentCatalog {
         ("digits",
          "a two-layer denoiser trained on the 8×8 digits of data/digits, stochastic localization with it, an image grid "
             + "of samples beside real digits and memorisation checks"),
+        ("binary-mixture",
+         "the binary samplers on the product-Bernoulli test prior: one-stage DULA/DMALA, two-stage, discrete Langevin on p, "
+            + "binary SMS against exact measurements, and the logistic denoiser's learning (spec/denoising.md §5.6, T-d2 … T-d5)"),
+        ("binary-digits",
+         "the digits of data/digits thresholded at 8: a logistic denoiser, one-stage and binary-SMS samples as an image grid, "
+            + "Hamming distances to the training set (spec/denoising.md §5.4)"),
         ("phi-four-small",
          "phi^4 on 32 sites at small fields b ≤ 0.0035, where log(Z+/Z-) is O(1): a parallel-tempering reference and every "
             + "benchmark method at the quick settings (docs/phi-four.md)"),
