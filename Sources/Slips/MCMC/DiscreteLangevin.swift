@@ -56,14 +56,9 @@ public struct DiscreteLangevinKernel: MCMCKernel {
     }
 }
 
-/// `log σ(z) = −log(1 + e^{−z})`, stable for every z.
-@inline(__always)
-func logSigmoid(_ z: Double) -> Double {
-    -(Swift.max(-z, 0) + Double.log(onePlus: Double.exp(-abs(z))))
-}
-
-/// Draws the discrete Langevin proposal from x (flip i with probability `σ(−x_i s_i − 2/η)`) into `proposal` and returns
-/// its log-probability `log q(proposal | x)`.
+/// Draws the discrete Langevin proposal from x (flip i with probability `σ(z_i)`, `z_i = −x_i s_i − 2/η`) into `proposal`
+/// and returns its log-probability `log q(proposal | x)`. One exponential per coordinate serves both: with
+/// `e = exp(−|z|)`, `σ(z) = 1/(1 + e)` or `e/(1 + e)` by the sign of z, and `log σ(±z) = −log(1 + e)` or `−|z| − log(1 + e)`.
 @inline(__always)
 func proposeFlips(
     from x: UnsafePointer<Double>, score s: UnsafePointer<Double>, into proposal: UnsafeMutablePointer<Double>,
@@ -73,9 +68,12 @@ func proposeFlips(
     var logQ = 0.0
     for j in 0..<d {
         let z = -x[j] * s[j] - penalty
-        let flip = generator.nextUniform() < 1 / (1 + Double.exp(-z))
+        let a = abs(z), e = Double.exp(-a), l = Double.log(onePlus: e)
+        let flipProbability = z >= 0 ? 1 / (1 + e) : e / (1 + e)
+        let flip = generator.nextUniform() < flipProbability
         proposal[j] = flip ? -x[j] : x[j]
-        logQ += logSigmoid(flip ? z : -z)
+        // log σ(z) if flipped, log σ(−z) if kept; the likely outcome costs −log(1 + e), the unlikely one −|z| − log(1 + e).
+        logQ -= (flip == (z >= 0)) ? l : a + l
     }
     return logQ
 }
@@ -90,7 +88,8 @@ func flipLogProbability(
     var logQ = 0.0
     for j in 0..<d {
         let z = -x[j] * s[j] - penalty
-        logQ += logSigmoid(target[j] != x[j] ? z : -z)
+        let a = abs(z), l = Double.log(onePlus: Double.exp(-a))
+        logQ -= ((target[j] != x[j]) == (z >= 0)) ? l : a + l
     }
     return logQ
 }

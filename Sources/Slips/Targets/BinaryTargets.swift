@@ -26,12 +26,21 @@ extension BinaryProductMixture: BinaryFieldPrior {
         fields.withUnsafeBufferPointer { h in
             mean.withUnsafeMutableBufferPointer { out in
                 for r in 0..<count {
-                    var logCosh = 0.0
+                    // One exponential per coordinate: with m = exp(−2|h|) − 1 (accurate near h = 0),
+                    // tanh h = ∓m/(2 + m) and log cosh h = |h| − log 2 + log(2 + m); the log(2 + m) are summed as
+                    // logarithms of products of 32 factors in (1, 2].
+                    var logCosh = -Double(d) * Double.log(2), product = 1.0
                     for j in 0..<d {
-                        let a = abs(h[r * d + j])
-                        tau[j] = Double.tanh(h[r * d + j])
-                        logCosh += a + Double.log(onePlus: Double.exp(-2 * a)) - Double.log(2)
+                        let v = h[r * d + j], a = abs(v), m = Double.expMinusOne(-2 * a)
+                        tau[j] = (v < 0 ? 1 : -1) * m / (2 + m)
+                        logCosh += a
+                        product *= 2 + m
+                        if j & 31 == 31 {
+                            logCosh += Double.log(product)
+                            product = 1
+                        }
                     }
+                    logCosh += Double.log(product)
                     componentLogWeights(tau, logWeights: logWeights, into: &l)
                     logPartition[r] = logCosh + l.logSumExp()
                     let consistent = mixComponents(l, dimension: d, into: out.baseAddress! + r * d) { k, j in
@@ -44,14 +53,23 @@ extension BinaryProductMixture: BinaryFieldPrior {
         }
     }
 
-    /// `log π_k + Σ_i log(1 + θ_ki τ_i)` per component (−∞ where a factor vanishes).
+    /// `log π_k + Σ_i log(1 + θ_ki τ_i)` per component (−∞ where a factor vanishes). The factors lie in [0, 2], so the
+    /// sum is taken as logarithms of products of up to 16 factors (at most 2¹⁶), flushed early before a product could
+    /// underflow: one logarithm per 16 coordinates instead of one per coordinate.
     @inline(__always)
     func componentLogWeights(_ tau: [Double], logWeights: [Double], into l: inout [Double]) {
         let d = dimension
         theta.storage.withUnsafeBufferPointer { th in
             for k in 0..<componentCount {
-                var s = logWeights[k]
-                for j in 0..<d { s += Double.log(onePlus: th[k * d + j] * tau[j]) }
+                var s = logWeights[k], product = 1.0
+                for j in 0..<d {
+                    product *= 1 + th[k * d + j] * tau[j]
+                    if j & 15 == 15 || product < 1e-200 {
+                        s += Double.log(product)
+                        product = 1
+                    }
+                }
+                s += Double.log(product)
                 l[k] = s.isNaN ? -.infinity : s
             }
         }
