@@ -58,40 +58,50 @@ public struct DiscreteLangevinKernel: MCMCKernel {
 
 /// Draws the discrete Langevin proposal from x (flip i with probability `σ(z_i)`, `z_i = −x_i s_i − 2/η`) into `proposal`
 /// and returns its log-probability `log q(proposal | x)`. One exponential per coordinate serves both: with
-/// `e = exp(−|z|)`, `σ(z) = 1/(1 + e)` or `e/(1 + e)` by the sign of z, and `log σ(±z) = −log(1 + e)` or `−|z| − log(1 + e)`.
+/// `e = exp(−|z|)`, `σ(z) = 1/(1 + e)` or `e/(1 + e)` by the sign of z, and `log σ(±z) = −log(1 + e)` for the likely
+/// outcome, `−|z| − log(1 + e)` for the unlikely one; the `log(1 + e)` (factors in (1, 2]) are summed as logarithms of
+/// products of 32.
 @inline(__always)
 func proposeFlips(
     from x: UnsafePointer<Double>, score s: UnsafePointer<Double>, into proposal: UnsafeMutablePointer<Double>,
     dimension d: Int, stepSize eta: Double, generator: inout Xoshiro256
 ) -> Double {
     let penalty = 2 / eta
-    var logQ = 0.0
+    var logQ = 0.0, product = 1.0
     for j in 0..<d {
         let z = -x[j] * s[j] - penalty
-        let a = abs(z), e = Double.exp(-a), l = Double.log(onePlus: e)
-        let flipProbability = z >= 0 ? 1 / (1 + e) : e / (1 + e)
-        let flip = generator.nextUniform() < flipProbability
+        let a = abs(z), e = Double.exp(-a)
+        let flip = generator.nextUniform() * (1 + e) < (z >= 0 ? 1 : e)
         proposal[j] = flip ? -x[j] : x[j]
-        // log σ(z) if flipped, log σ(−z) if kept; the likely outcome costs −log(1 + e), the unlikely one −|z| − log(1 + e).
-        logQ -= (flip == (z >= 0)) ? l : a + l
+        if flip != (z >= 0) { logQ -= a }
+        product *= 1 + e
+        if j & 31 == 31 {
+            logQ -= Double.log(product)
+            product = 1
+        }
     }
-    return logQ
+    return logQ - Double.log(product)
 }
 
-/// `log q(to | from)` of the discrete Langevin proposal with the score s at `from`.
+/// `log q(to | from)` of the discrete Langevin proposal with the score s at `from` (as in ``proposeFlips``).
 @inline(__always)
 func flipLogProbability(
     from x: UnsafePointer<Double>, score s: UnsafePointer<Double>, to target: UnsafePointer<Double>, dimension d: Int,
     stepSize eta: Double
 ) -> Double {
     let penalty = 2 / eta
-    var logQ = 0.0
+    var logQ = 0.0, product = 1.0
     for j in 0..<d {
         let z = -x[j] * s[j] - penalty
-        let a = abs(z), l = Double.log(onePlus: Double.exp(-a))
-        logQ -= ((target[j] != x[j]) == (z >= 0)) ? l : a + l
+        let a = abs(z)
+        if (target[j] != x[j]) != (z >= 0) { logQ -= a }
+        product *= 1 + Double.exp(-a)
+        if j & 31 == 31 {
+            logQ -= Double.log(product)
+            product = 1
+        }
     }
-    return logQ
+    return logQ - Double.log(product)
 }
 
 /// The two-stage move of spec/denoising.md §5.4 (a reconstruction) as a kernel on the noisy side: with the target the
