@@ -103,7 +103,7 @@ public struct BinaryMixtureExperiment {
 
     /// DULA and DMALA on p itself (its multilinear extension's gradient), 2000 steps: stuck in the initial basins.
     func directTable(_ p: BinaryProductMixture, _ log: (String) -> Void) throws -> String {
-        var t = "## Discrete Langevin on p directly (2000 steps)\n\n| kernel | η | minority fraction (mean P(k = 1 | x)) | acceptance |\n|---|---|---|---|\n"
+        var t = "## Discrete Langevin on p directly (2000 steps)\n\n| kernel | η | minority fraction (mean P(k = 1 \\| x)) | acceptance |\n|---|---|---|---|\n"
         for (name, eta) in [("dula", 0.5), ("dula", 2.0), ("dmala", 0.5), ("dmala", 2.0)] {
             let r = try cell(name, p) { s in
                 s.steps = 2000
@@ -120,7 +120,7 @@ public struct BinaryMixtureExperiment {
     /// Binary SMS at α = 0.1 against the exact-S reference (T-d4).
     func smsTable(_ p: BinaryProductMixture, _ failed: inout Int, _ log: (String) -> Void) throws -> String {
         var t = "## Binary SMS, α = 0.1 (200 steps on the first measurement, 50 on each later one, jump starts; T-d4)\n\n"
-        t += "| walk | M | E[P(k = 1 | S)] | exact-S reference | mean abs E[x | S] | exact-S reference | T-d4 |\n|---|---|---|---|---|---|---|\n"
+        t += "| walk | M | E[P(k = 1 \\| S)] | exact-S reference | mean abs E[x \\| S] | exact-S reference | T-d4 |\n|---|---|---|---|---|---|---|\n"
         for (kernel, m) in [("dula", 10), ("dmala", 10), ("dula", 40), ("dmala", 40)] {
             let r = try cell("binary-sms", p) { s in
                 s.alpha = 0.1
@@ -153,7 +153,7 @@ public struct BinaryMixtureExperiment {
         var t = "## Learning the score by cross-entropy (T-d2)\n\n"
         t += "Logistic denoiser (§5.2; h = 256, 6000 Adam steps of 256) trained on 10⁵ exact draws at α = 0.3, one measurement; "
         t += "cross-entropies per row on 20000 fresh pairs.\n\n"
-        t += "| held-out cross-entropy | Bayes cross-entropy | ratio | score RMS error vs α E[x|y] | T-d2 (≤ 1.02, < 0.05) | training s |\n|---|---|---|---|---|---|\n"
+        t += "| held-out cross-entropy | Bayes cross-entropy | ratio | score RMS error vs α E[x\\|y] | T-d2 (≤ 1.02, < 0.05) | training s |\n|---|---|---|---|---|---|\n"
         t += String(format: "| %.4f | %.4f | %.4f | %.4f | %@ | %.0f |\n", r.heldout, r.bayes, r.heldout / r.bayes, r.scoreRMS, pass ? "pass" : "FAIL", r.seconds)
         return t
     }

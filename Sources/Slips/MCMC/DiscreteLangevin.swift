@@ -38,18 +38,7 @@ public struct DiscreteLangevinKernel: MCMCKernel {
                     logAlpha = lp - c.logDensities[i] + back - c.auxiliaryNorms[i]
                     if logAlpha.isNaN { logAlpha = -.infinity }
                 }
-                let p = logAlpha >= 0 ? 1.0 : Double.exp(logAlpha)
-                c.acceptanceProbabilities[i] = p
-                let accept = p >= 1 || c.generators[i].nextUniform() < p
-                c.accepted[i] = accept
-                if accept {
-                    c.logDensities[i] = lp
-                    let g = c.gradients + i * d
-                    for j in 0..<d {
-                        x[j] = xp[j]
-                        g[j] = gp[j]
-                    }
-                }
+                acceptOrReject(c, chain: i, dimension: d, logAlpha: logAlpha)
             }
         }
         chains.gradientEvaluations += n
@@ -125,15 +114,7 @@ public struct BinaryTwoStageKernel: MCMCKernel {
                 }
             }
             target.evaluate(c.proposal, count: n, logDensity: c.proposalLogDensities, gradient: c.proposalGradients)
-            for i in 0..<n {
-                c.acceptanceProbabilities[i] = 1
-                c.accepted[i] = true
-                c.logDensities[i] = c.proposalLogDensities[i]
-                for j in 0..<d {
-                    c.positions[i * d + j] = c.proposal[i * d + j]
-                    c.gradients[i * d + j] = c.proposalGradients[i * d + j]
-                }
-            }
+            for i in 0..<n { acceptOrReject(c, chain: i, dimension: d, logAlpha: 0) }
         }
         chains.gradientEvaluations += n
     }

@@ -72,21 +72,29 @@ func langevinStep<T: LogDensity>(_ chains: inout Chains, target: T, adjusted: Bo
                 for j in 0..<d { gsum += gp[j] }
                 logAlpha = (lp.isFinite && gsum.isFinite) ? 0 : -.infinity
             }
-            let p = logAlpha >= 0 ? 1.0 : Double.exp(logAlpha)
-            c.acceptanceProbabilities[i] = p
-            let accept = p >= 1 || c.generators[i].nextUniform() < p
-            c.accepted[i] = accept
-            if accept {
-                c.logDensities[i] = lp
-                let g = c.gradients + i * d
-                for j in 0..<d {
-                    x[j] = xp[j]
-                    g[j] = gp[j]
-                }
-            }
+            acceptOrReject(c, chain: i, dimension: d, logAlpha: logAlpha)
         }
     }
     chains.gradientEvaluations += n
+}
+
+/// The Metropolis–Hastings decision for chain i, accepting with probability `min(1, exp(log α))` (no random draw when
+/// `log α ≥ 0`) and moving the proposal's position, log-density and gradient into the chain's state: the one accept step
+/// of ULA, MALA, HMC and discrete Langevin.
+@inline(__always)
+func acceptOrReject(_ c: ChainPointers, chain i: Int, dimension d: Int, logAlpha: Double) {
+    let p = logAlpha >= 0 ? 1.0 : Double.exp(logAlpha)
+    c.acceptanceProbabilities[i] = p
+    let accept = p >= 1 || c.generators[i].nextUniform() < p
+    c.accepted[i] = accept
+    if accept {
+        c.logDensities[i] = c.proposalLogDensities[i]
+        let x = c.positions + i * d, g = c.gradients + i * d, xp = c.proposal + i * d, gp = c.proposalGradients + i * d
+        for j in 0..<d {
+            x[j] = xp[j]
+            g[j] = gp[j]
+        }
+    }
 }
 
 /// Hamiltonian Monte Carlo with identity mass matrix and a fixed number of leapfrog steps per transition
@@ -136,18 +144,7 @@ public struct HMCKernel: MCMCKernel {
                 let delta = c.auxiliaryNorms[i] - h1
                 let bad = delta.isNaN || c.proposalLogDensities[i].isNaN || c.proposalLogDensities[i] == .infinity
                 c.divergent[i] = bad || -delta > threshold
-                let logAlpha = bad ? -Double.infinity : delta
-                let prob = logAlpha >= 0 ? 1.0 : Double.exp(logAlpha)
-                c.acceptanceProbabilities[i] = prob
-                let accept = prob >= 1 || c.generators[i].nextUniform() < prob
-                c.accepted[i] = accept
-                if accept {
-                    c.logDensities[i] = c.proposalLogDensities[i]
-                    for j in 0..<d {
-                        c.positions[i * d + j] = q[i * d + j]
-                        c.gradients[i * d + j] = g[i * d + j]
-                    }
-                }
+                acceptOrReject(c, chain: i, dimension: d, logAlpha: bad ? -Double.infinity : delta)
             }
         }
         chains.gradientEvaluations += n * steps
