@@ -83,7 +83,7 @@ import Testing
         (["--target", "funnel", "--denoiser", "exact"], "no closed-form denoiser"),
         (["--target", "funnel", "--sampler", "sl", "--denoiser", "exact"], "no closed-form denoiser"),
         (["--target", "two-modes", "--sampler", "sl", "--process", "binary"], "samples {-1, +1}^d"),
-        (["--target", "binary-mixture", "--sampler", "mala"], "only --sampler sl samples it"),
+        (["--target", "binary-mixture", "--sampler", "mala"], "only --sampler sl, dula, dmala"),
         (["--target", "binary-mixture", "--sampler", "sl", "--process", "erasure", "--denoiser", "mcmc"], "continuous target"),
         (["--target", "two-modes", "--dim", "3", "--sampler", "sl", "--process", "linear", "--matrix", "MATRIX"], "3 columns"),
         (["--target", "two-modes", "--mixture", "x.json"], "--mixture applies to"),

@@ -501,7 +501,7 @@ import Testing
 
     @Test func catalogEntries() throws {
         #expect(Set(TargetCatalog.names) == ["two-modes", "8-gaussians", "rings", "funnel", "gaussian", "gaussian-mixture",
-                                             "binary-mixture", "gamma-mixture"])
+                                             "binary-mixture", "gamma-mixture", "curie-weiss"])
         for entry in TargetCatalog.entries {
             let spec = try TargetCatalog.make(entry.name)
             #expect(spec.name == entry.name && spec.dimension == entry.defaultDimension)
