@@ -34,13 +34,20 @@ public struct BinaryMeasurementLaw<D: Denoiser>: LogDensity {
         let d = dimension, n = count * d, a = alpha
         let f = scratch
         if f.field.count < n { f.field = [Double](repeating: 0, count: n) }
-        offsets.withUnsafeBufferPointer { s in
-            for q in 0..<n { f.field[q] = s.isEmpty ? points[q] : s[q] + points[q] }
+        // The closed form takes the field α(S + y); a denoiser takes the observation S + y with its strength α.
+        let scale = prior == nil ? 1 : a
+        f.field.withUnsafeMutableBufferPointer { field in
+            offsets.withUnsafeBufferPointer { s in
+                if s.isEmpty {
+                    for q in 0..<n { field[q] = scale * points[q] }
+                } else {
+                    for q in 0..<n { field[q] = scale * (s[q] + points[q]) }
+                }
+            }
         }
         let mean = UnsafeMutableBufferPointer(start: gradient, count: n)
         var out = mean.mutableSpan
         if let prior {
-            for q in 0..<n { f.field[q] *= a }
             var z = UnsafeMutableBufferPointer(start: logDensity, count: count).mutableSpan
             prior.tilt(f.field.span, count: count, logPartition: &z, mean: &out)
         } else if let slot = denoiser {
@@ -179,7 +186,7 @@ public struct BinaryMeasurementSampler<D: Denoiser>: Sampler {
             guard eta.isFinite, eta > 0 else { throw SamplerError("--step-size must be positive and finite (got \(eta))") }
             if adjusted && prior == nil {
                 throw SamplerError("DMALA needs the log-density of the noisy law, known only with the exact score of a binary mixture; "
-                    + "with a learned score use --kernel dula or the two-stage sampler")
+                    + "with a learned score use --integrator dula or the two-stage sampler")
             }
         }
         if let prior, prior.dimension != d { throw SamplerError("the prior has dimension \(prior.dimension), the target \(d)") }
@@ -243,14 +250,14 @@ public struct BinaryMeasurementSampler<D: Denoiser>: Sampler {
             for q in 0..<count { sums[q] += y[q] }
             if m < measurements {
                 if jumpStart {
-                    posteriorMean(law: &law, sums: sums, rows: b, into: &mean, work: &work)
+                    posteriorMean(law: &law, sums: sums, rows: b, into: &mean, work: &work, progress: progress)
                     jump(&y, mean: mean, rows: b, streams: &streams)
                 } else {
                     for r in 0..<b { for j in 0..<d { y[r * d + j] = streams[r].nextUniform() < 0.5 ? 1 : -1 } }
                 }
             }
         }
-        posteriorMean(law: &law, sums: sums, rows: b, into: &mean, work: &work)
+        posteriorMean(law: &law, sums: sums, rows: b, into: &mean, work: &work, progress: progress)
         for r in 0..<b {
             let o = output + r * 3 * d
             for j in 0..<d {
@@ -308,7 +315,7 @@ public struct BinaryMeasurementSampler<D: Denoiser>: Sampler {
 
     /// `E[x | α S]` for every row: the law's score at y = 0 with offsets S, divided by α.
     func posteriorMean(law: inout BinaryMeasurementLaw<D>, sums: [Double], rows b: Int, into mean: inout [Double],
-                       work: inout WorkCounts) {
+                       work: inout WorkCounts, progress: ProgressCounter?) {
         let d = law.dimension
         law.offsets = sums
         let zero = [Double](repeating: 0, count: b * d)
@@ -322,6 +329,7 @@ public struct BinaryMeasurementSampler<D: Denoiser>: Sampler {
         }
         for q in 0..<(b * d) { mean[q] = Swift.min(1, Swift.max(-1, mean[q] / alpha)) }
         work.gradientEvaluations += b
+        progress?.add(b)
     }
 
     /// The next measurement's start: `x̃ ~ ⊗ Bernoulli±((1 + E[x_i | αS])/2)` seen through the channel,
