@@ -348,6 +348,33 @@ enum BenchmarkData {
         }
     }
 
+    /// The double-precision product kernel against the naive ordered sum, bit for bit (every entry is the same
+    /// in-order sum with separate multiply and add, whatever tile it falls in), for shapes around the tile sizes
+    /// and both products of the logistic regressions.
+    @Test func matrixKernelMatchesTheOrderedSumBitForBit() {
+        var rng = Xoshiro256(seed: 9)
+        for (m, n, k) in [(1, 1, 1), (3, 5, 7), (4, 2, 8), (9, 13, 34), (33, 280, 34), (5, 61, 166), (32, 34, 280)] {
+            let a = (0..<(m * (k + 1))).map { _ in rng.nextNormal() }
+            let b = (0..<(k * (n + 2))).map { _ in rng.nextNormal() }
+            var c = [Double](repeating: .nan, count: m * (n + 3))
+            a.withUnsafeBufferPointer { ap in
+                b.withUnsafeBufferPointer { bp in
+                    c.withUnsafeMutableBufferPointer { cp in
+                        DenseKernels.multiply(ap.baseAddress!, rows: m, depth: k, stride: k + 1, bp.baseAddress!, columns: n,
+                                              stride: n + 2, into: cp.baseAddress!, stride: n + 3, accumulate: false)
+                    }
+                }
+            }
+            for p in 0..<m {
+                for q in 0..<n {
+                    var s = 0.0
+                    for t in 0..<k { s = s + a[p * (k + 1) + t] * b[t * (n + 2) + q] }
+                    #expect(c[p * (n + 3) + q] == s, "(\(m),\(n),\(k)) [\(p),\(q)]")
+                }
+                for q in n..<(n + 3) { #expect(c[p * (n + 3) + q].isNaN, "padding column written") }
+            }
+        }
+    }
     /// The matrix kernel against a naive triple loop, for shapes around the tile sizes.
     @Test func matrixKernelMatchesNaiveProduct() {
         var rng = Xoshiro256(seed: 9)

@@ -44,11 +44,15 @@ func langevinStep<T: LogDensity>(_ chains: inout Chains, target: T, adjusted: Bo
             let s = (2 * h).squareRoot()
             let x = c.positions + i * d, g = c.gradients + i * d, xp = c.proposal + i * d
             var xi2 = 0.0
+            // The chain's stream in a local for the row (kept in registers, not reloaded and stored back through the
+            // pointer at every draw): the same draws.
+            var stream = c.generators[i]
             for j in 0..<d {
-                let z = c.generators[i].nextNormal()
+                let z = stream.nextNormal()
                 xi2 = Relaxed.multiplyAdd(z, z, xi2)
                 xp[j] = x[j] + h * g[j] + s * z
             }
+            c.generators[i] = stream
             c.auxiliaryNorms[i] = xi2
         }
         target.evaluate(c.proposal, count: n, logDensity: c.proposalLogDensities, gradient: c.proposalGradients)

@@ -81,7 +81,8 @@ public struct GaussianMixture: LogDensity {
                             }
                             var s = 0.0
                             for k in 0..<kc {
-                                l[k] = Double.exp(l[k] - m)
+                                // exp(0) = 1 exactly: the largest term needs no exponential.
+                                l[k] = l[k] == m ? 1 : Double.exp(l[k] - m)
                                 s += l[k]
                             }
                             logDensity[i] = m + Double.log(s)
