@@ -20,7 +20,9 @@ extension Double: DenseScalar { public typealias Lanes = SIMD4<Double> }
 /// the caller.
 public enum DenseKernels {
     /// `C[i·ldc + j] (+)= Σ_t A[i·lda + t] · B[t·ldb + j]` for `i < m`, `j < n`.
-    @inlinable @inline(__always)
+    @_specialize(exported: true, where T == Float)
+    @_specialize(exported: true, where T == Double)
+    @inline(__always)
     public static func multiply<T: DenseScalar>(
         _ a: UnsafePointer<T>, rows m: Int, depth k: Int, stride lda: Int,
         _ b: UnsafePointer<T>, columns n: Int, stride ldb: Int,
@@ -38,7 +40,7 @@ public enum DenseKernels {
     }
 
     /// One panel of `r` (4 or 1) rows.
-    @inlinable @inline(__always)
+    @inline(__always)
     static func multiplyRows<T: DenseScalar>(
         _ r: Int, _ a: UnsafePointer<T>, _ k: Int, _ lda: Int, _ b: UnsafePointer<T>, _ n: Int, _ ldb: Int,
         _ c: UnsafeMutablePointer<T>, _ ldc: Int, _ accumulate: Bool
@@ -66,18 +68,18 @@ public enum DenseKernels {
         }
     }
 
-    @inlinable @inline(__always)
+    @inline(__always)
     static func load<T: DenseScalar>(_ p: UnsafePointer<T>) -> T.Lanes {
         UnsafeRawPointer(p).loadUnaligned(as: T.Lanes.self)
     }
 
-    @inlinable @inline(__always)
+    @inline(__always)
     static func store<T: DenseScalar>(_ v: T.Lanes, _ p: UnsafeMutablePointer<T>) {
         UnsafeMutableRawPointer(p).storeBytes(of: v, as: T.Lanes.self)
     }
 
     /// The 4 × 2-vector register tile.
-    @inlinable @inline(__always)
+    @inline(__always)
     static func tile4x2<T: DenseScalar>(
         _ a: UnsafePointer<T>, _ k: Int, _ lda: Int, _ b: UnsafePointer<T>, _ ldb: Int,
         _ c: UnsafeMutablePointer<T>, _ ldc: Int, _ accumulate: Bool
@@ -109,7 +111,7 @@ public enum DenseKernels {
     }
 
     /// One row × one vector of columns.
-    @inlinable @inline(__always)
+    @inline(__always)
     static func tile1x1<T: DenseScalar>(
         _ a: UnsafePointer<T>, _ k: Int, _ b: UnsafePointer<T>, _ ldb: Int, _ c: UnsafeMutablePointer<T>, _ accumulate: Bool
     ) {
@@ -119,7 +121,7 @@ public enum DenseKernels {
     }
 
     /// `out[j·rows + i] = x[i·ldx + j]` for `i < rows`, `j < columns` (the columns × rows transpose).
-    @inlinable @inline(__always)
+    @inline(__always)
     public static func transpose<T>(
         _ x: UnsafePointer<T>, rows: Int, columns: Int, stride ldx: Int, into out: UnsafeMutablePointer<T>
     ) {
