@@ -39,21 +39,17 @@ func langevinStep<T: LogDensity>(_ chains: inout Chains, target: T, adjusted: Bo
     let n = chains.count, d = chains.dimension
     withChainPointers(&chains) { c in
         // Propose.
-        for i in 0..<n {
-            let h = c.stepSizes[i]
-            let s = (2 * h).squareRoot()
-            let x = c.positions + i * d, g = c.gradients + i * d, xp = c.proposal + i * d
-            var xi2 = 0.0
-            // The chain's stream in a local for the row (kept in registers, not reloaded and stored back through the
-            // pointer at every draw): the same draws.
-            var stream = c.generators[i]
-            for j in 0..<d {
-                let z = stream.nextNormal()
-                xi2 = Relaxed.multiplyAdd(z, z, xi2)
-                xp[j] = x[j] + h * g[j] + s * z
-            }
-            c.generators[i] = stream
-            c.auxiliaryNorms[i] = xi2
+        // Four chains at a time draw their normals in SIMD lanes (``LaneStreams``: each chain's own stream, the same
+        // draws); the rest one at a time. `‖ξ‖²` is a strict sum in both paths, so a chain's result never depends on
+        // which path it took.
+        var i = 0
+        while i + 4 <= n {
+            langevinProposal4(c, first: i, dimension: d)
+            i += 4
+        }
+        while i < n {
+            langevinProposal(c, chain: i, dimension: d)
+            i += 1
         }
         target.evaluate(c.proposal, count: n, logDensity: c.proposalLogDensities, gradient: c.proposalGradients)
         // Accept or reject.
@@ -80,6 +76,41 @@ func langevinStep<T: LogDensity>(_ chains: inout Chains, target: T, adjusted: Bo
         }
     }
     chains.gradientEvaluations += n
+}
+
+/// The Langevin proposal `x' = x + h ∇log π(x) + √(2h) ξ` of chain i, with `‖ξ‖²` in the auxiliary norm; the chain's
+/// stream lives in a local for the row (in registers, not reloaded and stored back through the pointer every draw).
+@inline(__always)
+func langevinProposal(_ c: ChainPointers, chain i: Int, dimension d: Int) {
+    let h = c.stepSizes[i]
+    let s = (2 * h).squareRoot()
+    let x = c.positions + i * d, g = c.gradients + i * d, xp = c.proposal + i * d
+    var xi2 = 0.0
+    var stream = c.generators[i]
+    for j in 0..<d {
+        let z = stream.nextNormal()
+        xi2 = xi2 + z * z
+        xp[j] = x[j] + h * g[j] + s * z
+    }
+    c.generators[i] = stream
+    c.auxiliaryNorms[i] = xi2
+}
+
+/// ``langevinProposal(_:chain:dimension:)`` for chains `first ..< first + 4`, their normals drawn in SIMD lanes.
+@inline(__always)
+func langevinProposal4(_ c: ChainPointers, first i: Int, dimension d: Int) {
+    let h = SIMD4(c.stepSizes[i], c.stepSizes[i + 1], c.stepSizes[i + 2], c.stepSizes[i + 3])
+    let s = (2 * h).squareRoot()
+    let x = c.positions + i * d, g = c.gradients + i * d, xp = c.proposal + i * d
+    var streams = LaneStreams(c.generators + i)
+    var xi2 = SIMD4<Double>()
+    for j in 0..<d {
+        let z = streams.nextNormals()
+        xi2 = xi2 + z * z
+        for l in 0..<4 { xp[l * d + j] = x[l * d + j] + h[l] * g[l * d + j] + s[l] * z[l] }
+    }
+    streams.store(c.generators + i)
+    for l in 0..<4 { c.auxiliaryNorms[i + l] = xi2[l] }
 }
 
 /// The Metropolis–Hastings decision for chain i, accepting with probability `min(1, exp(log α))` (no random draw when
