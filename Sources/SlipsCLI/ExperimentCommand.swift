@@ -23,7 +23,7 @@ struct ExperimentCommand: ParsableCommand {
     var seed: UInt64 = 0
     @Option(help: "Worker threads (default: all cores). Results do not depend on it.")
     var threads: Int?
-    @Option(name: .customLong("data"), help: "digits: the digits CSV (default: the project's data/digits/digits.csv).")
+    @Option(name: .customLong("data"), help: "digits, walk-jump-digits, binary-digits: the digits CSV (default: the project's data/digits/digits.csv).")
     var dataPath: String?
     @Flag(help: "No progress lines.")
     var quiet = false
