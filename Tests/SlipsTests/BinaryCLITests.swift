@@ -7,11 +7,7 @@ import Testing
 @Suite struct BinaryCLITests {
     func slips(_ args: [String]) throws -> SlipsExecutable.Result { try SlipsExecutable.run(args) }
 
-    func tempDir() throws -> URL {
-        let u = FileManager.default.temporaryDirectory.appendingPathComponent("slips-binary-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: u, withIntermediateDirectories: true)
-        return u
-    }
+    func tempDir() throws -> URL { try SlipsExecutable.temporaryDirectory("slips-binary") }
 
     @Test(arguments: [
         ["--target", "binary-mixture", "--dim", "16", "--sampler", "binary-sms", "--alpha", "0.1", "--measurements", "3",

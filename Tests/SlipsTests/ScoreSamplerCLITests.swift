@@ -7,11 +7,7 @@ import Testing
 @Suite struct ScoreSamplerCLITests {
     func slips(_ args: [String]) throws -> SlipsExecutable.Result { try SlipsExecutable.run(args) }
 
-    func tempDir() throws -> URL {
-        let u = FileManager.default.temporaryDirectory.appendingPathComponent("slips-score-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: u, withIntermediateDirectories: true)
-        return u
-    }
+    func tempDir() throws -> URL { try SlipsExecutable.temporaryDirectory("slips-score") }
 
     @Test(arguments: ["walk-jump", "jms", "sms", "sms-exact"])
     func samplesAMixtureFile(sampler: String) throws {

@@ -19,7 +19,13 @@ enum SlipsExecutable {
         return nil
     }()
 
-    /// Runs `slips args…` and returns its exit status and output.
+    /// A new empty directory under the temporary directory, named `prefix-UUID`.
+    static func temporaryDirectory(_ prefix: String) throws -> URL {
+        let u = FileManager.default.temporaryDirectory.appendingPathComponent("\(prefix)-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: u, withIntermediateDirectories: true)
+        return u
+    }
+
     /// Runs `slips args…`; with `timeout`, a run still going after that many seconds is terminated (status 15 by
     /// signal, reported as -1 in `status`).
     static func run(_ args: [String], environment: [String: String]? = nil, directory: URL? = nil,

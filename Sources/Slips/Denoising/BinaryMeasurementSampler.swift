@@ -17,9 +17,6 @@ public struct BinaryMeasurementLaw<D: Denoiser>: LogDensity {
     var offsets: [Double] = []
     let scratch: FieldScratch
 
-    /// Whether `log q` is known (DMALA needs it).
-    public var hasLogDensity: Bool { prior != nil }
-
     init(dimension: Int, alpha: Double, prior: (any BinaryFieldPrior)?, denoiser: DenoiserSlot<D>?, rows: Int) {
         self.dimension = dimension
         self.alpha = alpha
@@ -225,7 +222,7 @@ public struct BinaryMeasurementSampler<D: Denoiser>: Sampler {
         var s: [String: Double] = ["mean_acceptance": work.meanAcceptance]
         let n = Double(Swift.max(r.means.count, 1))
         s["mean_abs_posterior_mean"] = r.means.storage.reduce(0) { $0 + abs($1) } / (n * Double(r.means.dimension))
-        if let prior, let w = prior.fieldSummary(sums: r.sums, alpha: alpha).componentPosterior {
+        if let prior, let w = prior.meanComponentPosterior(sums: r.sums, alpha: alpha) {
             for (k, v) in w.enumerated() { s["component_posterior_\(k)"] = v }
         }
         return s

@@ -181,7 +181,7 @@ public struct BinaryMixtureExperiment {
             var g = RandomStream.make(seed: seed &+ 13, index: i, purpose: .user)
             for j in 0..<d { pairs.storage[i * d + j] = g.nextUniform() < flip ? -x[i, j] : x[i, j] }
         }
-        let exact = ExactDenoiser(prior: p).prior.posteriorMean(pairs.storage, count: n, model: .binaryField(strength: alpha))
+        let exact = p.posteriorMean(pairs.storage, count: n, model: .binaryField(strength: alpha))
         let learned = LearnedDenoiser(model: model)
         var state = learned.makeState(samples: 0..<n, seed: seed, dimension: d, progress: nil)
         var estimate = [Double](repeating: 0, count: n * d)
@@ -227,9 +227,8 @@ public struct BinaryDigitsExperiment {
     public func run(log: @escaping (String) -> Void) throws -> [String: Double] {
         let start = Date()
         try AtomicFile.createDirectory(outputDirectory)
-        let all = try binarize(try ModelTraining.readData(path: dataPath, labelColumn: "label"), threshold: 8, source: dataPath)
-        guard all.count > 300 else { throw TrainingError("\(dataPath): expected the 1,797 digits, found \(all.count) rows") }
-        let train = all.slice(0..<1500), test = all.slice(1500..<all.count)
+        let digits = try DigitsExperiment.trainingSplit(dataPath)
+        let train = try binarize(digits.train, threshold: 8, source: dataPath), test = try binarize(digits.test, threshold: 8, source: dataPath)
         var q = ModelTraining.Request()
         q.kind = .logistic
         q.noise = TrainingNoise(measurements: measurements, alpha: alpha)

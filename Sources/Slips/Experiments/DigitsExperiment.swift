@@ -18,6 +18,13 @@ public struct DigitsExperiment {
         self.dataPath = dataPath
     }
 
+    /// The digits of `path` (the label column dropped) split into the training rows 1–1500 and the held-out rest.
+    public static func trainingSplit(_ path: String) throws -> (train: Points, test: Points) {
+        let all = try ModelTraining.readData(path: path, labelColumn: "label")
+        guard all.count > 1500 else { throw TrainingError("\(path): expected the 1,797 digits, found \(all.count) rows") }
+        return (all.slice(0..<1500), all.slice(1500..<all.count))
+    }
+
     /// The row of `reference` nearest to row i of `x` and its Euclidean distance.
     public static func nearestRow(_ x: Points, _ i: Int, in reference: Points) -> (distance: Double, index: Int) {
         var best = (Double.infinity, 0)
@@ -47,9 +54,7 @@ public struct DigitsExperiment {
     public func run(log: @escaping (String) -> Void) throws -> [String: Double] {
         let start = Date()
         try AtomicFile.createDirectory(outputDirectory)
-        let all = try ModelTraining.readData(path: dataPath, labelColumn: "label")
-        guard all.count > 300 else { throw TrainingError("\(dataPath): expected the 1,797 digits, found \(all.count) rows") }
-        let train = all.slice(0..<1500), test = all.slice(1500..<all.count)
+        let (train, test) = try Self.trainingSplit(dataPath)
         var q = ModelTraining.Request()
         q.settings = settings
         q.settings.seed = seed
@@ -133,8 +138,7 @@ public struct WalkJumpDigitsExperiment {
         guard let names = table.header, let labelColumn = names.firstIndex(of: "label"), table.points.count > 300 else {
             throw TrainingError("\(dataPath): expected the digits CSV with a 'label' column")
         }
-        let all = try ModelTraining.readData(path: dataPath, labelColumn: "label")
-        let train = all.slice(0..<1500)
+        let (train, test) = try DigitsExperiment.trainingSplit(dataPath)
         let labels = (0..<1500).map { Int(table.points[$0, labelColumn]) }
         var q = ModelTraining.Request()
         q.kind = .denoiser
@@ -150,7 +154,7 @@ public struct WalkJumpDigitsExperiment {
             sigma: sigma, steps: every * draws,
             kernel: .underdamped(UnderdampedLangevinKernel(stepSize: 0.5 * sigma, inverseMass: 1, velocityDecay: Double.exp(-0.5 * 0.5 * sigma))),
             denoiser: LearnedDenoiser(model: model))
-        var grid = all.slice(1500..<1510)
+        var grid = test.slice(0..<10)
         var metrics: [String: Double] = ["sigma": sigma, "heldout_loss": model.components[0].outcome.heldoutLoss ?? .nan]
         var rows: [String] = []
         for c in 0..<chains {

@@ -25,9 +25,7 @@ public struct LaneStreams: Sendable {
 
     @inline(__always)
     func lane(_ l: Int) -> Xoshiro256 {
-        var x = Xoshiro256(seed: 0)
-        (x.s0, x.s1, x.s2, x.s3) = (s0[l], s1[l], s2[l], s3[l])
-        return x
+        Xoshiro256(state: (s0[l], s1[l], s2[l], s3[l]))
     }
 
     @inline(__always)

@@ -278,12 +278,17 @@ extension BinaryFieldPrior {
         let n = sums.count, d = dimension
         guard n > 0 else { return (nil, 0) }
         let mean = tilt(sums.storage.map { alpha * $0 }, count: n).mean
+        return (meanComponentPosterior(sums: sums, alpha: alpha), mean.reduce(0) { $0 + abs($1) } / Double(n * d))
+    }
+
+    /// `E[P(k | αS)]` over rows of measurement sums S (nil when the prior is not a mixture or there are no rows).
+    public func meanComponentPosterior(sums: Points, alpha: Double) -> [Double]? {
         var w: [Double]? = nil
-        for i in 0..<n {
-            guard let p = componentPosterior(field: sums[row: i].map { alpha * $0 }) else { break }
+        for i in 0..<sums.count {
+            guard let p = componentPosterior(field: sums[row: i].map { alpha * $0 }) else { return nil }
             if w == nil { w = [Double](repeating: 0, count: p.count) }
-            for k in p.indices { w![k] += p[k] / Double(n) }
+            for k in p.indices { w![k] += p[k] / Double(sums.count) }
         }
-        return (w, mean.reduce(0) { $0 + abs($1) } / Double(n * d))
+        return w
     }
 }
