@@ -80,3 +80,16 @@ final class ProgressDisplay: @unchecked Sendable {
         return t >= 3600 ? String(format: "%d:%02d:%02d", t / 3600, t / 60 % 60, t % 60) : String(format: "%d:%02d", t / 60, t % 60)
     }
 }
+
+/// Runs `body` with a progress display of `total` units (stopped when `body` returns or throws), turning library errors
+/// into one-line CLI errors.
+func withProgress<R>(label: String, total: Int, quiet: Bool, unit: String? = nil, _ body: (ProgressCounter) throws -> R) throws -> R {
+    let counter = ProgressCounter(total: total)
+    let display = ProgressDisplay(counter: counter, label: label)
+    if let unit { display.unit = unit }
+    display.start(quiet: quiet)
+    return try cliErrors {
+        defer { display.stop(quiet: quiet) }
+        return try body(counter)
+    }
+}

@@ -3,7 +3,7 @@ import Foundation
 import Slips
 
 enum SamplerName: String, ExpressibleByArgument, CaseIterable {
-    case slips, sl, mala, ula, hmc, smc, ais, rdmc, oat
+    case slips, sl, mala, ula, hmc, nuts, smc, ais, rdmc, oat
     case walkJump = "walk-jump", jms, sms, smsExact = "sms-exact"
     case dula, dmala, binaryOneStage = "binary-one-stage", binaryTwoStage = "binary-two-stage", binarySMS = "binary-sms"
 }
@@ -26,7 +26,10 @@ enum ProcessName: String, ExpressibleByArgument, CaseIterable {
 
 extension TimeGrid: ExpressibleByArgument {}
 
+extension MetricKind: ExpressibleByArgument {}
+
 enum AdaptationName: String, ExpressibleByArgument, CaseIterable {
+    case window
     case dualAveraging = "dual-averaging"
     case multiplicative
     case none
@@ -39,8 +42,10 @@ struct SampleCommand: ParsableCommand {
         discussion: """
             SLIPS defaults are the paper's benchmark settings (K=1024, S=32, C=4, keep 16, L=10, \
             geometric(1,1), epsilon-end matched to log-SNR 5.0) with a per-target epsilon (see `slips targets`).
-            MCMC samplers run one chain per sample: --warmup adapted steps, then --steps steps; a sample is the \
-            final state of its chain.
+            MCMC samplers (mala, ula, hmc, nuts, dula, dmala) run one chain per sample: --warmup adapted steps, then \
+            --steps steps; a sample is the final state of its chain. With --draws D they instead run --chains C long \
+            chains and write the (C, D, d) draws, the per-draw statistics (--stats, .npz in ArviZ's names) and a \
+            diagnostics table (R-hat, ESS, MCSE; see `slips diagnose`).
             --sampler sl runs stochastic localization with any observation process (--process gaussian, linear, \
             erasure, binary, poisson) and denoiser (--denoiser exact: the target's closed form; mcmc: MALA chains). \
             --sampler slips --denoiser exact is oracle SLIPS: SLIPS's schedule with a perfect denoiser.
@@ -48,6 +53,7 @@ struct SampleCommand: ParsableCommand {
             Examples:
               slips sample --target two-modes --dim 8 --samples 8192 --seed 0 --output s.npy
               slips sample --target funnel --sampler hmc --leapfrog-steps 10 --samples 4096 --output f.csv
+              slips sample --target eight-schools --sampler nuts --chains 4 --warmup 1000 --draws 1000 --output d.npy
               slips sample --target two-modes --samples 8192 --shard 0/2 --output s0.npy
               slips sample --target gaussian-mixture --mixture m.json --sampler sl --output g.npy
               slips sample --target binary-mixture --dim 32 --sampler sl --process erasure --output b.npy
@@ -91,7 +97,7 @@ struct SampleCommand: ParsableCommand {
     var labelColumn: String?
 
     // Sampler.
-    @Option(help: "Sampler: slips, sl (stochastic localization), mala, ula, hmc, the baselines smc, ais, rdmc, oat, the score samplers walk-jump, jms, sms, sms-exact, or on {-1,+1}^d dula, dmala, binary-one-stage, binary-two-stage, binary-sms.")
+    @Option(help: "Sampler: slips, sl (stochastic localization), mala, ula, hmc, nuts, the baselines smc, ais, rdmc, oat, the score samplers walk-jump, jms, sms, sms-exact, or on {-1,+1}^d dula, dmala, binary-one-stage, binary-two-stage, binary-sms.")
     var sampler: SamplerName = .slips
     @Option(help: "sl: observation process gaussian, linear, erasure, binary or poisson (default: by the target's space).")
     var process: ProcessName?
@@ -113,8 +119,18 @@ struct SampleCommand: ParsableCommand {
     var firstStageSteps: Int?
     @Flag(name: .customLong("output-walk"), help: "walk-jump: write the walk's final states instead of their jumps.")
     var outputWalk = false
-    @Option(help: "walk-jump: jumps per chain D, one every --steps steps; the .npy output is then (chains, D, d).")
+    @Option(help: "MCMC samplers: keep D draws per chain (--chains long chains; output (chains, D, d), statistics in --stats). walk-jump: jumps per chain D, one every --steps steps; the .npy output is then (chains, D, d).")
     var draws: Int?
+    @Option(help: "MCMC with --draws: keep every k-th state (default 1).")
+    var thin: Int?
+    @Option(help: "MCMC with --draws: the per-draw statistics file (.npz; default OUTPUT.stats.npz).")
+    var stats: String?
+    @Option(name: .customLong("max-tree-depth"), help: "nuts: the maximum tree depth (default 10: at most 1023 leapfrog steps per draw).")
+    var maxTreeDepth: Int?
+    @Option(help: "hmc, nuts: the metric window adaptation estimates: identity, diagonal (default with --adapt window) or dense.")
+    var metric: MetricKind?
+    @Option(name: .customLong("step-jitter"), help: "hmc: jitter each transition's step by a uniform factor in [1 - j, 1 + j] (default 0).")
+    var stepJitter: Double?
     @Flag(name: .customLong("fresh-stages"), help: "sms: start every measurement afresh (U[-1,1]^d + σ·noise) instead of at the jump + σ·noise.")
     var freshStages = false
     @Option(help: "sl --process linear: the matrix A as .npy (k × d; default 2d × d with N(0, 1/d) entries from --seed).")
@@ -141,7 +157,7 @@ struct SampleCommand: ParsableCommand {
     var steps: Int?
     @Option(name: .customLong("mcmc-steps"), help: "SLIPS: MALA steps S per denoiser call.")
     var mcmcSteps: Int?
-    @Option(help: "SLIPS: MALA chains C per sample.")
+    @Option(help: "SLIPS, RDMC: MALA chains C per sample; MCMC with --draws: the number of chains (default 4).")
     var chains: Int?
     @Option(help: "SLIPS: states averaged per chain (default S/2).")
     var keep: Int?
@@ -155,7 +171,7 @@ struct SampleCommand: ParsableCommand {
     var warmup: Int?
     @Option(name: .customLong("leapfrog-steps"), help: "HMC: leapfrog steps per transition.")
     var leapfrogSteps: Int?
-    @Option(help: "MCMC: step-size adaptation during warm-up: dual-averaging, multiplicative or none.")
+    @Option(help: "MCMC: adaptation during warm-up: window (Stan's: dual averaging and the metric; nuts default), dual-averaging (mala, hmc default), multiplicative or none.")
     var adapt: AdaptationName?
     @Option(name: .customLong("target-acceptance"), help: "Target acceptance (SLIPS 0.75; MALA 0.75; HMC 0.8).")
     var targetAcceptance: Double?
@@ -169,8 +185,9 @@ struct SampleCommand: ParsableCommand {
     var essThreshold: Double?
 
     // Run.
-    @Option(help: "Number of samples N.")
-    var samples: Int = 8192
+    @Option(name: .customLong("samples"), help: "Number of samples N (default 8192).")
+    var samplesOption: Int?
+    var samples: Int { samplesOption ?? 8192 }
     @Option(help: "Random seed.")
     var seed: UInt64 = 0
     @Option(help: "Worker threads (default: all cores). Output does not depend on it.")
@@ -191,6 +208,7 @@ struct SampleCommand: ParsableCommand {
     var quiet = false
 
     func run() throws {
+        if isDrawsMode { return try runDraws() }
         let job = try cliErrors { try makeJob() }
         let fmt = format ?? OutputFormat(path: output)
         // Every file this run writes, checked up front: distinct, not an input, writable.
@@ -203,13 +221,8 @@ struct SampleCommand: ParsableCommand {
             try AtomicFile.requireDistinct(outputs: written, inputs: read)
             for (_, path) in written { try AtomicFile.checkWritable(path: path) }
         }
-        let counter = ProgressCounter(total: job.expectedProgressUnits)
-        let display = ProgressDisplay(counter: counter, label: job.sampler.name)
-        display.start(quiet: quiet)
-        let result = try cliErrors {
-            defer { display.stop(quiet: quiet) }
-            return try job.run(progress: counter)
-        }
+        let result = try withProgress(label: job.sampler.name, total: job.expectedProgressUnits, quiet: quiet,
+                                      unit: job.sampler.name == "nuts" ? "draws/s" : nil) { try job.run(progress: $0) }
         var summaryValue = result.summary
         try cliErrors {
             let points = result.samples.points
@@ -254,7 +267,31 @@ struct SampleCommand: ParsableCommand {
         output.lowercased().hasSuffix(".npy") ? String(output.dropLast(4)) + ".weights.npy" : output + ".weights.npy"
     }
 
+    /// Whether this is an MCMC run kept as draws of a few long chains.
+    var isDrawsMode: Bool { draws != nil && ["mala", "ula", "hmc", "nuts", "dula", "dmala"].contains(sampler.rawValue) }
+
     func makeJob() throws -> SamplingJob {
+        let (spec, settings) = try makeTarget()
+        let shardPair = try parseShard()
+        let sampler = try SamplerCatalog.make(self.sampler.rawValue, settings: settings, target: spec)
+        return try SamplingJob(
+            target: spec, sampler: sampler, samples: samples, seed: seed,
+            threads: threads ?? ParallelBlocks.availableThreads, shard: shardPair)
+    }
+
+    func makeDrawsJob() throws -> DrawsJob {
+        var (spec, settings) = try makeTarget()
+        settings.chains = nil
+        settings.draws = nil
+        guard let sampler = try SamplerCatalog.make(self.sampler.rawValue, settings: settings, target: spec) as? MCMCSampler else {
+            throw CLIError("--draws with --sampler \(self.sampler.rawValue) is not an MCMC run")
+        }
+        return try DrawsJob(target: spec, sampler: sampler, chains: chains ?? 4, draws: draws!, thin: thin ?? 1, seed: seed,
+                            threads: threads ?? ParallelBlocks.availableThreads)
+    }
+
+    /// The target from the options, and the sampler settings.
+    func makeTarget() throws -> (TargetSpec, SamplerCatalog.Settings) {
         if let d = dim, d <= 0 { throw CLIError("--dim must be positive (got \(d))") }
         if samples <= 0 { throw CLIError("--samples must be positive (got \(samples))") }
         try checkApplicable()
@@ -287,11 +324,7 @@ struct SampleCommand: ParsableCommand {
             spec = try TargetCatalog.make(target, dimension: dim, options: options)
         }
         try checkApplicable(resolvedFor: spec)
-        let shardPair = try parseShard()
-        let sampler = try SamplerCatalog.make(self.sampler.rawValue, settings: settings, target: spec)
-        return try SamplingJob(
-            target: spec, sampler: sampler, samples: samples, seed: seed,
-            threads: threads ?? ParallelBlocks.availableThreads, shard: shardPair)
+        return (spec, settings)
     }
 
     /// Refuses options that do not apply to the chosen target or sampler (they would otherwise be ignored silently).
@@ -307,17 +340,19 @@ struct SampleCommand: ParsableCommand {
         for (option, given, targets) in targetOptions where given && !targets.contains(target) {
             throw CLIError("\(option) applies to the target\(targets.count > 1 ? "s" : "") \(targets.joined(separator: ", ")), not '\(target)'")
         }
-        let mcmc = ["mala", "ula", "hmc", "dula", "dmala"]
+        let mcmc = ["mala", "ula", "hmc", "nuts", "dula", "dmala"]
         let binaryDenoising = ["binary-one-stage", "binary-two-stage", "binary-sms"]
         let samplerOptions: [(String, Bool, [String])] = [
             ("--schedule", schedule != nil, ["slips"]), ("--alpha1", alpha1 != nil, ["slips"]), ("--alpha2", alpha2 != nil, ["slips"]),
             ("--epsilon", epsilon != nil, ["slips"]), ("--epsilon-end", epsilonEnd != nil, ["slips"]),
             ("--init-steps", initSteps != nil, ["slips"]), ("--T", horizon != nil, ["slips", "sl", "rdmc"]),
             ("--mcmc-steps", mcmcSteps != nil, ["slips", "sl", "smc", "ais", "rdmc", "oat"]),
-            ("--chains", chains != nil, ["slips", "sl", "rdmc"]), ("--keep", keep != nil, ["slips", "sl", "rdmc"]),
+            ("--chains", chains != nil, ["slips", "sl", "rdmc"] + (draws != nil ? mcmc : [])), ("--keep", keep != nil, ["slips", "sl", "rdmc"]),
             ("--sigma", sigma != nil, ["slips", "smc", "ais", "oat", "walk-jump", "jms", "sms", "sms-exact"]), ("--warmup", warmup != nil, mcmc + ["walk-jump"]),
-            ("--adapt", adapt != nil, mcmc), ("--init-scale", initScale != nil, ["mala", "ula", "hmc"]), ("--leapfrog-steps", leapfrogSteps != nil, ["hmc"]),
-            ("--target-acceptance", targetAcceptance != nil, ["slips", "sl", "mala", "hmc", "dmala", "smc", "ais", "rdmc"]),
+            ("--adapt", adapt != nil, mcmc), ("--init-scale", initScale != nil, ["mala", "ula", "hmc", "nuts"]), ("--leapfrog-steps", leapfrogSteps != nil, ["hmc"]),
+            ("--target-acceptance", targetAcceptance != nil, ["slips", "sl", "mala", "hmc", "nuts", "dmala", "smc", "ais", "rdmc"]),
+            ("--max-tree-depth", maxTreeDepth != nil, ["nuts"]), ("--metric", metric != nil, ["hmc", "nuts"]),
+            ("--step-jitter", stepJitter != nil, ["hmc"]), ("--thin", thin != nil, mcmc), ("--stats", stats != nil, mcmc),
             ("--friction", friction != nil, ["oat", "walk-jump", "jms", "sms"]), ("--resampling", resampling != nil, ["smc"]),
             ("--ess-threshold", essThreshold != nil, ["smc"]), ("--process", process != nil, ["sl"]),
             ("--matrix", matrix != nil, ["sl"]), ("--grid", grid != nil, ["sl"]), ("--t-min", tMin != nil, ["sl"]),
@@ -327,15 +362,24 @@ struct SampleCommand: ParsableCommand {
             ("--integrator", integrator != nil, ["walk-jump", "jms", "sms", "binary-one-stage", "binary-sms"]),
             ("--alpha", alpha != nil, binaryDenoising), ("--readout", readout != nil, binaryDenoising),
             ("--steps-per-stage", stepsPerStage != nil, ["sms", "binary-sms"]), ("--first-stage-steps", firstStageSteps != nil, ["sms", "binary-sms"]),
-            ("--output-walk", outputWalk, ["walk-jump"] + binaryDenoising), ("--draws", draws != nil, ["walk-jump"]),
+            ("--output-walk", outputWalk, ["walk-jump"] + binaryDenoising), ("--draws", draws != nil, ["walk-jump"] + mcmc),
             ("--fresh-stages", freshStages, ["sms", "binary-sms"]),
-            ("--steps", steps != nil, ["slips", "sl", "mala", "ula", "hmc", "smc", "ais", "rdmc", "oat", "walk-jump", "jms", "dula", "dmala", "binary-one-stage", "binary-two-stage"]),
-            ("--step-size", stepSize != nil, ["slips", "sl", "mala", "ula", "hmc", "smc", "ais", "rdmc", "oat", "walk-jump", "jms", "sms", "dula", "dmala", "binary-one-stage", "binary-sms"]),
+            ("--steps", steps != nil, (draws != nil ? [] : ["mala", "ula", "hmc", "nuts", "dula", "dmala"]) + ["slips", "sl", "smc", "ais", "rdmc", "oat", "walk-jump", "jms", "binary-one-stage", "binary-two-stage"]),
+            ("--step-size", stepSize != nil, ["slips", "sl", "mala", "ula", "hmc", "nuts", "smc", "ais", "rdmc", "oat", "walk-jump", "jms", "sms", "dula", "dmala", "binary-one-stage", "binary-sms"]),
         ]
         for (option, given, samplers) in samplerOptions where given && !samplers.contains(name) {
             throw CLIError("\(option) does not apply to --sampler \(name) (it applies to \(samplers.joined(separator: ", ")))")
         }
         if matrix != nil && process != .linear { throw CLIError("--matrix applies to --process linear only") }
+        if isDrawsMode {
+            if samplesOption != nil { throw CLIError("--samples does not apply with --draws: the run writes --chains × --draws draws") }
+            if shard != nil { throw CLIError("--draws writes one (chains, draws, d) array; run it unsharded (--shard is refused)") }
+            if (format ?? OutputFormat(path: output)) != .npy { throw CLIError("--draws writes a (chains, draws, d) .npy array; give an .npy output") }
+        } else {
+            for (option, given) in [("--thin", thin != nil), ("--stats", stats != nil)] where given {
+                throw CLIError("\(option) applies with --draws (long chains kept as draws)")
+            }
+        }
         if let k = draws, k > 1 {
             if shard != nil { throw CLIError("--draws > 1 writes one (chains, draws, d) array; run it unsharded (--shard is refused)") }
             if (format ?? OutputFormat(path: output)) != .npy { throw CLIError("--draws > 1 writes a (chains, draws, d) .npy array; give an .npy output") }
@@ -409,6 +453,7 @@ struct SampleCommand: ParsableCommand {
         s.leapfrogSteps = leapfrogSteps
         s.adaptation = adapt.map {
             switch $0 {
+            case .window: .window
             case .dualAveraging: .dualAveraging
             case .multiplicative: .multiplicative
             case .none: .none
@@ -431,6 +476,9 @@ struct SampleCommand: ParsableCommand {
         s.freshStages = freshStages
         s.alpha = alpha
         s.readout = readout
+        s.maxTreeDepth = maxTreeDepth
+        s.metric = metric
+        s.stepJitter = stepJitter
         s.grid = grid
         s.start = start
         s.tMin = tMin

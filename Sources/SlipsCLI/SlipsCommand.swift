@@ -13,7 +13,7 @@ struct SlipsCommand: ParsableCommand {
             """,
         version: SlipsVersion.description,
         subcommands: [SampleCommand.self, TargetsCommand.self, MergeCommand.self, BenchCommand.self, OptimizeCommand.self,
-                      ExperimentCommand.self, TrainCommand.self]
+                      ExperimentCommand.self, TrainCommand.self, DiagnoseCommand.self]
     )
 }
 

@@ -24,6 +24,8 @@ import Testing
             ("funnel d=10", try TargetCatalog.make("funnel", dimension: 10).target),
             ("gaussian d=8", try TargetCatalog.make("gaussian", dimension: 8).target),
             ("diagonal mixture", try diagonalMixture()),
+            ("eight-schools", try TargetCatalog.make("eight-schools").target),
+            ("correlated-gaussian d=12", try TargetCatalog.make("correlated-gaussian", dimension: 12).target),
         ]
     }
 
@@ -55,7 +57,7 @@ import Testing
 
     // MARK: Gradients
 
-    @Test(arguments: [0, 1, 2, 3, 4, 5])
+    @Test(arguments: 0..<8)
     func gradientMatchesFiniteDifferences(_ which: Int) throws {
         let (name, target) = try Self.targetsUnderTest()[which]
         var points = Self.testPoints(name, target, seed: 100 + UInt64(which))
@@ -501,7 +503,7 @@ import Testing
 
     @Test func catalogEntries() throws {
         #expect(Set(TargetCatalog.names) == ["two-modes", "8-gaussians", "rings", "funnel", "gaussian", "gaussian-mixture",
-                                             "binary-mixture", "gamma-mixture", "curie-weiss"])
+                                             "binary-mixture", "gamma-mixture", "curie-weiss", "correlated-gaussian"])
         for entry in TargetCatalog.entries {
             let spec = try TargetCatalog.make(entry.name)
             #expect(spec.name == entry.name && spec.dimension == entry.defaultDimension)

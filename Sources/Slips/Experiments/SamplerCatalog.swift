@@ -5,7 +5,7 @@ import RealModule
 /// point, and both call ``make(_:settings:target:)``, so a name and an option mean the same everywhere.
 public enum SamplerCatalog {
     /// The sampler names, in `--help` order.
-    public static let names = ["slips", "sl", "mala", "ula", "hmc", "smc", "ais", "rdmc", "oat", "walk-jump", "jms", "sms", "sms-exact",
+    public static let names = ["slips", "sl", "mala", "ula", "hmc", "nuts", "smc", "ais", "rdmc", "oat", "walk-jump", "jms", "sms", "sms-exact",
                                       "dula", "dmala", "binary-one-stage", "binary-two-stage", "binary-sms"]
     /// The observation processes of `sl` (spec/denoising.md §6.2).
     public static let processNames = ["gaussian", "linear", "erasure", "binary", "poisson"]
@@ -72,6 +72,12 @@ public enum SamplerCatalog {
         public var alpha: Double?
         /// The binary samplers: how x is read off the final field, sign (default) or bernoulli.
         public var readout: String?
+        /// nuts: the maximum tree depth (default 10).
+        public var maxTreeDepth: Int?
+        /// hmc, nuts: the metric window adaptation estimates (default: diagonal with window adaptation, else identity).
+        public var metric: MetricKind?
+        /// hmc: the step-size jitter (default 0).
+        public var stepJitter: Double?
 
         public init() {}
     }
@@ -81,7 +87,7 @@ public enum SamplerCatalog {
     public static func make(_ name: String, settings s: Settings, target: TargetSpec) throws -> any Sampler {
         try checkBounds(s)
         if s.sigma == nil && s.initScale == nil && !(target.slipsSigma.isFinite && target.slipsSigma > 0)
-            && ["slips", "mala", "ula", "hmc", "smc", "ais", "oat"].contains(name) {
+            && ["slips", "mala", "ula", "hmc", "nuts", "smc", "ais", "oat"].contains(name) {
             throw SamplerError("the target's default scale sqrt(R²/d + τ²) is not finite (R = \(target.radius), "
                 + "τ = \(target.tau)): give --sigma (SLIPS, SMC, AIS, OAT) or --init-scale (MCMC)")
         }
@@ -98,12 +104,19 @@ public enum SamplerCatalog {
         switch name {
         case "slips": return try slips(s, target: target)
         case "sl": return try stochasticLocalization(s, target: target)
-        case "mala", "ula", "hmc":
-            let kernel: MCMCSampler.Kernel = name == "mala" ? .mala : name == "ula" ? .ula : .hmc(leapfrogSteps: s.leapfrogSteps ?? 10)
-            let m = MCMCSampler(
+        case "mala", "ula", "hmc", "nuts":
+            let kernel: MCMCSampler.Kernel = switch name {
+            case "mala": .mala
+            case "ula": .ula
+            case "hmc": .hmc(leapfrogSteps: s.leapfrogSteps ?? 10)
+            default: .nuts(maxTreeDepth: s.maxTreeDepth ?? 10)
+            }
+            var m = MCMCSampler(
                 kernel: kernel, steps: s.steps ?? 1000, warmupSteps: s.warmup ?? 1000,
                 initialStepSize: s.stepSize ?? (name == "ula" ? 0.01 : 0.1),
-                adaptation: s.adaptation, targetAcceptance: s.targetAcceptance, initialScale: s.initScale ?? target.slipsSigma)
+                adaptation: s.adaptation, targetAcceptance: s.targetAcceptance, initialScale: s.initScale ?? target.slipsSigma,
+                metric: s.metric)
+            m.stepJitter = s.stepJitter ?? 0
             try m.validate()
             return m
         case "smc":

@@ -16,6 +16,8 @@ public struct Chains: Sendable {
     public var stepSizes: [Double]
     /// One random stream per chain (derived from `(seed, chain index, purpose)`).
     public var generators: [Xoshiro256]
+    /// The inverse mass matrix of HMC and NUTS (the identity until window adaptation sets it).
+    public var metric: ChainMetric
     // Info of the last step.
     /// Metropolis–Hastings acceptance probability `min(1, exp(log α))` of the last step (1 for ULA).
     public var acceptanceProbabilities: [Double]
@@ -23,6 +25,12 @@ public struct Chains: Sendable {
     public var accepted: [Bool]
     /// Whether the last HMC trajectory diverged (energy error above the threshold, or non-finite).
     public var divergent: [Bool]
+    /// NUTS: the depth of the last trajectory's tree (0 for the other kernels).
+    public var treeDepths: [Int]
+    /// Leapfrog steps (gradient evaluations) of the last transition, per chain.
+    public var integrationSteps: [Int]
+    /// HMC, NUTS: the Hamiltonian `-log π(q) + K(p)` at the state the last transition returned (ArviZ's `energy`).
+    public var energies: [Double]
     /// Target gradient evaluations done on this batch so far (one `(log π, ∇ log π)` pair per point).
     public var gradientEvaluations: Int = 0
     // Scratch.
@@ -47,6 +55,10 @@ public struct Chains: Sendable {
         acceptanceProbabilities = [Double](repeating: 0, count: n)
         accepted = [Bool](repeating: false, count: n)
         divergent = [Bool](repeating: false, count: n)
+        treeDepths = [Int](repeating: 0, count: n)
+        integrationSteps = [Int](repeating: 0, count: n)
+        energies = [Double](repeating: 0, count: n)
+        metric = ChainMetric(count: n, dimension: dimension)
         proposal = positions
         proposalLogDensities = logDensities
         proposalGradients = gradients

@@ -135,54 +135,95 @@ func acceptOrReject(_ c: ChainPointers, chain i: Int, dimension d: Int, logAlpha
 /// Hamiltonian Monte Carlo with identity mass matrix and a fixed number of leapfrog steps per transition
 /// (Neal 2011), batched over chains with per-chain step sizes ε. A trajectory whose energy error exceeds
 /// `divergenceThreshold` or is not finite is flagged divergent and rejected.
+///
+/// With `jitter` j > 0 each transition uses the step `ε·(1 + j·(2u − 1))`, u uniform from the chain's stream (Neal 2011
+/// §5.4; Stan's `stepsize_jitter`): a fixed trajectory length `Lε` near a multiple of a direction's period leaves that
+/// direction almost unmoved, and jitter breaks that resonance.
 public struct HMCKernel: MCMCKernel {
     public let leapfrogSteps: Int
     public let divergenceThreshold: Double
+    public let jitter: Double
 
-    public init(leapfrogSteps: Int, divergenceThreshold: Double = 1000) {
+    public init(leapfrogSteps: Int, divergenceThreshold: Double = 1000, jitter: Double = 0) {
         precondition(leapfrogSteps > 0, "HMC needs at least one leapfrog step")
+        precondition(jitter >= 0 && jitter < 1, "the step-size jitter must be in [0, 1)")
         self.leapfrogSteps = leapfrogSteps
         self.divergenceThreshold = divergenceThreshold
+        self.jitter = jitter
     }
 
     public func step<T: LogDensity>(_ chains: inout Chains, target: T) {
+        guard jitter > 0 else { return fixedStep(&chains, target: target) }
+        let nominal = chains.stepSizes
+        for i in 0..<chains.count { chains.stepSizes[i] *= 1 + jitter * (2 * chains.generators[i].nextUniform() - 1) }
+        fixedStep(&chains, target: target)
+        chains.stepSizes = nominal
+    }
+
+    /// One transition with the chains' step sizes: momenta from N(0, M), leapfrog drifts by the velocity M⁻¹p (p itself
+    /// for the identity metric), kinetic energy ½ pᵀM⁻¹p.
+    func fixedStep<T: LogDensity>(_ chains: inout Chains, target: T) {
         let n = chains.count, d = chains.dimension, steps = leapfrogSteps, threshold = divergenceThreshold
-        withChainPointers(&chains) { c in
-            let q = c.proposal, p = c.auxiliary, g = c.proposalGradients
-            // Momentum refresh, initial energy, first half kick.
-            for i in 0..<n {
-                let e = c.stepSizes[i]
-                var k = 0.0
-                for j in 0..<d {
-                    let z = c.generators[i].nextNormal()
-                    k = Relaxed.multiplyAdd(z, z, k)
-                    p[i * d + j] = z + 0.5 * e * c.gradients[i * d + j]
-                    q[i * d + j] = c.positions[i * d + j]
+        let metric = chains.metric
+        let identity = metric.kind == .identity
+        var scratch = [Double](repeating: 0, count: identity ? 0 : d)
+        metric.withPointers { m in
+            withChainPointers(&chains) { c in
+                scratch.withUnsafeMutableBufferPointer { vb in
+                    let q = c.proposal, p = c.auxiliary, g = c.proposalGradients
+                    /// M⁻¹p of chain i.
+                    func velocity(_ i: Int) -> UnsafeMutablePointer<Double> {
+                        if identity { return p + i * d }
+                        m.velocity(chain: i, p + i * d, into: vb.baseAddress!)
+                        return vb.baseAddress!
+                    }
+                    // Momentum refresh, initial energy, first half kick.
+                    for i in 0..<n {
+                        let e = c.stepSizes[i], pi = p + i * d
+                        for j in 0..<d { pi[j] = c.generators[i].nextNormal() }
+                        m.momentum(chain: i, fromNormals: pi)
+                        let v = velocity(i)
+                        var k = 0.0
+                        for j in 0..<d { k = Relaxed.multiplyAdd(pi[j], v[j], k) }
+                        c.auxiliaryNorms[i] = -c.logDensities[i] + 0.5 * k
+                        for j in 0..<d {
+                            pi[j] += 0.5 * e * c.gradients[i * d + j]
+                            q[i * d + j] = c.positions[i * d + j]
+                        }
+                    }
+                    for l in 0..<steps {
+                        for i in 0..<n {
+                            let e = c.stepSizes[i], v = velocity(i)
+                            for j in 0..<d { q[i * d + j] += e * v[j] }
+                        }
+                        target.evaluate(q, count: n, logDensity: c.proposalLogDensities, gradient: g)
+                        let scale = l == steps - 1 ? 0.5 : 1.0
+                        for i in 0..<n {
+                            let e = scale * c.stepSizes[i]
+                            for j in 0..<d { p[i * d + j] += e * g[i * d + j] }
+                        }
+                    }
+                    for i in 0..<n {
+                        let kinetic = identity ? Vector.squaredNorm(p + i * d, d) : Vector.dot(p + i * d, velocity(i), d)
+                        let h1 = -c.proposalLogDensities[i] + 0.5 * kinetic
+                        decide(c, chain: i, dimension: d, initialEnergy: c.auxiliaryNorms[i], finalEnergy: h1, threshold: threshold)
+                    }
                 }
-                c.auxiliaryNorms[i] = -c.logDensities[i] + 0.5 * k
-            }
-            for l in 0..<steps {
-                for i in 0..<n {
-                    let e = c.stepSizes[i]
-                    for j in 0..<d { q[i * d + j] += e * p[i * d + j] }
-                }
-                target.evaluate(q, count: n, logDensity: c.proposalLogDensities, gradient: g)
-                let scale = l == steps - 1 ? 0.5 : 1.0
-                for i in 0..<n {
-                    let e = scale * c.stepSizes[i]
-                    for j in 0..<d { p[i * d + j] += e * g[i * d + j] }
-                }
-            }
-            for i in 0..<n {
-                let pi = p + i * d
-                let h1 = -c.proposalLogDensities[i] + 0.5 * Vector.squaredNorm(pi, d)
-                let delta = c.auxiliaryNorms[i] - h1
-                let bad = delta.isNaN || c.proposalLogDensities[i].isNaN || c.proposalLogDensities[i] == .infinity
-                c.divergent[i] = bad || -delta > threshold
-                acceptOrReject(c, chain: i, dimension: d, logAlpha: bad ? -Double.infinity : delta)
             }
         }
         chains.gradientEvaluations += n * steps
+    }
+
+    /// The end of a trajectory: divergence, the Metropolis decision on the energy error, and the step's info.
+    @inline(__always)
+    func decide(_ c: ChainPointers, chain i: Int, dimension d: Int, initialEnergy h0: Double, finalEnergy h1: Double,
+                threshold: Double) {
+        let delta = h0 - h1
+        let bad = delta.isNaN || c.proposalLogDensities[i].isNaN || c.proposalLogDensities[i] == .infinity
+        c.divergent[i] = bad || -delta > threshold
+        acceptOrReject(c, chain: i, dimension: d, logAlpha: bad ? -Double.infinity : delta)
+        c.integrationSteps[i] = leapfrogSteps
+        c.energies[i] = c.accepted[i] ? h1 : h0
     }
 }
 
@@ -196,6 +237,9 @@ struct ChainPointers {
     let acceptanceProbabilities: UnsafeMutablePointer<Double>
     let accepted: UnsafeMutablePointer<Bool>
     let divergent: UnsafeMutablePointer<Bool>
+    let treeDepths: UnsafeMutablePointer<Int>
+    let integrationSteps: UnsafeMutablePointer<Int>
+    let energies: UnsafeMutablePointer<Double>
     let proposal: UnsafeMutablePointer<Double>
     let proposalLogDensities: UnsafeMutablePointer<Double>
     let proposalGradients: UnsafeMutablePointer<Double>
@@ -213,6 +257,9 @@ func withChainPointers<R>(_ c: inout Chains, _ body: (ChainPointers) -> R) -> R 
     c.acceptanceProbabilities.withUnsafeMutableBufferPointer { a in
     c.accepted.withUnsafeMutableBufferPointer { acc in
     c.divergent.withUnsafeMutableBufferPointer { div in
+    c.treeDepths.withUnsafeMutableBufferPointer { td in
+    c.integrationSteps.withUnsafeMutableBufferPointer { ns in
+    c.energies.withUnsafeMutableBufferPointer { en in
     c.proposal.withUnsafeMutableBufferPointer { xp in
     c.proposalLogDensities.withUnsafeMutableBufferPointer { lp in
     c.proposalGradients.withUnsafeMutableBufferPointer { gp in
@@ -221,8 +268,9 @@ func withChainPointers<R>(_ c: inout Chains, _ body: (ChainPointers) -> R) -> R 
         body(ChainPointers(
             positions: x.baseAddress!, logDensities: l.baseAddress!, gradients: g.baseAddress!,
             stepSizes: h.baseAddress!, generators: r.baseAddress!, acceptanceProbabilities: a.baseAddress!,
-            accepted: acc.baseAddress!, divergent: div.baseAddress!, proposal: xp.baseAddress!,
+            accepted: acc.baseAddress!, divergent: div.baseAddress!, treeDepths: td.baseAddress!,
+            integrationSteps: ns.baseAddress!, energies: en.baseAddress!, proposal: xp.baseAddress!,
             proposalLogDensities: lp.baseAddress!, proposalGradients: gp.baseAddress!,
             auxiliary: aux.baseAddress!, auxiliaryNorms: an.baseAddress!))
-    }}}}}}}}}}}}}
+    }}}}}}}}}}}}}}}}
 }

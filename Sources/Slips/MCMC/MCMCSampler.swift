@@ -15,6 +15,8 @@ public struct MCMCSampler: Sampler {
         /// Discrete Langevin on `{-1, +1}^d`, unadjusted and Metropolis-adjusted (``DiscreteLangevinKernel``).
         case dula
         case dmala
+        /// The No-U-Turn Sampler (``NUTSKernel``).
+        case nuts(maxTreeDepth: Int)
 
         /// Whether the chains live on `{-1, +1}^d`.
         public var isDiscrete: Bool { self == .dula || self == .dmala }
@@ -25,6 +27,8 @@ public struct MCMCSampler: Sampler {
         case none
         case dualAveraging
         case multiplicative
+        /// Stan's window adaptation (``WindowAdaptation``): dual averaging and the metric in slow windows.
+        case window
     }
 
     public var kernel: Kernel
@@ -34,20 +38,30 @@ public struct MCMCSampler: Sampler {
     public var adaptation: Adaptation
     public var targetAcceptance: Double
     public var initialScale: Double
+    /// HMC, NUTS: the shape of the metric window adaptation estimates (identity: none).
+    public var metric: MetricKind
+    /// HMC: the step-size jitter of ``HMCKernel`` (0: none).
+    public var stepJitter: Double = 0
     /// Chains per work block (results do not depend on it).
     public var blockSize: Int = 64
 
     public init(
         kernel: Kernel, steps: Int = 1000, warmupSteps: Int = 1000, initialStepSize: Double = 0.1,
-        adaptation: Adaptation? = nil, targetAcceptance: Double? = nil, initialScale: Double = 1
+        adaptation: Adaptation? = nil, targetAcceptance: Double? = nil, initialScale: Double = 1, metric: MetricKind? = nil
     ) {
         self.kernel = kernel
         self.steps = steps
         self.warmupSteps = warmupSteps
         self.initialStepSize = initialStepSize
-        self.adaptation = adaptation ?? (kernel == .ula || kernel.isDiscrete ? .none : .dualAveraging)
-        if case .hmc = kernel { self.targetAcceptance = targetAcceptance ?? 0.8 } else { self.targetAcceptance = targetAcceptance ?? 0.75 }
+        let isNUTS = if case .nuts = kernel { true } else { false }
+        let resolved = adaptation ?? (kernel == .ula || kernel.isDiscrete ? .none : isNUTS ? .window : .dualAveraging)
+        self.adaptation = resolved
+        switch kernel {
+        case .hmc, .nuts: self.targetAcceptance = targetAcceptance ?? 0.8
+        default: self.targetAcceptance = targetAcceptance ?? 0.75
+        }
         self.initialScale = initialScale
+        self.metric = metric ?? (resolved == .window && (isNUTS || leapfrogKernel(kernel)) ? .diagonal : .identity)
     }
 
     public var name: String {
@@ -57,7 +71,14 @@ public struct MCMCSampler: Sampler {
         case .hmc: "hmc"
         case .dula: "dula"
         case .dmala: "dmala"
+        case .nuts: "nuts"
         }
+    }
+
+    /// The maximum tree depth, for NUTS.
+    public var maxTreeDepth: Int? {
+        if case .nuts(let m) = kernel { return m }
+        return nil
     }
 
     public var settings: [String: String] {
@@ -66,8 +87,9 @@ public struct MCMCSampler: Sampler {
         case .none: a = "none"
         case .dualAveraging: a = "dual-averaging"
         case .multiplicative: a = "multiplicative"
+        case .window: a = "window"
         }
-        return ["kernel": name, "adaptation": a]
+        return ["kernel": name, "adaptation": a, "metric": metric.rawValue]
     }
 
     var leapfrogSteps: Int {
@@ -82,6 +104,8 @@ public struct MCMCSampler: Sampler {
         ]
         if adaptation != .none { p["target_acceptance"] = targetAcceptance }
         if case .hmc(let l) = kernel { p["leapfrog_steps"] = Double(l) }
+        if let m = maxTreeDepth { p["max_tree_depth"] = Double(m) }
+        if stepJitter > 0 { p["step_jitter"] = stepJitter }
         return p
     }
 
@@ -103,11 +127,31 @@ public struct MCMCSampler: Sampler {
         }
         if !(initialScale > 0 && initialScale.isFinite) { throw SamplerError("initial scale must be positive") }
         if leapfrogSteps < 1 { throw SamplerError("leapfrog steps must be at least 1 (got \(leapfrogSteps))") }
+        if !(stepJitter >= 0 && stepJitter < 1) { throw SamplerError("the step-size jitter must be in [0, 1) (got \(stepJitter))") }
+        if stepJitter > 0 && !leapfrogKernel(kernel) { throw SamplerError("step-size jitter applies to HMC, not \(name)") }
+        if let m = maxTreeDepth, !(1...30).contains(m) {
+            throw SamplerError("the maximum tree depth must be in 1...30 (got \(m))")
+        }
+        if metric != .identity && !(adaptation == .window && (maxTreeDepth != nil || leapfrogKernel(kernel))) {
+            throw SamplerError("a \(metric.rawValue) metric is estimated by window adaptation of HMC or NUTS "
+                + "(--sampler hmc|nuts --adapt window); \(name) with --adapt \(settings["adaptation"]!) uses the identity")
+        }
     }
 
+    /// Gradient evaluations of the run; for NUTS an upper bound (every tree at the maximum depth).
     public func expectedGradientEvaluations(samples: Int) -> Int {
-        Count.product(samples, Count.sum(1, Count.product(Count.sum(steps, warmupSteps), leapfrogSteps)))
+        let perStep = maxTreeDepth.map { 1 << $0 } ?? leapfrogSteps
+        return Count.product(samples, Count.sum(1, Count.product(Count.sum(steps, warmupSteps), perStep)))
     }
+
+    /// NUTS counts transitions for progress (its gradient evaluations are not known in advance).
+    public func expectedProgressUnits(samples: Int) -> Int {
+        maxTreeDepth == nil
+            ? expectedGradientEvaluations(samples: samples) : Count.product(samples, Count.sum(1, Count.sum(steps, warmupSteps)))
+    }
+
+    /// Progress units of one kernel step of `chains` chains.
+    func progressPerStep(chains: Int) -> Int { maxTreeDepth == nil ? chains * leapfrogSteps : chains }
 
     public func sample<T: LogDensity>(
         _ target: T, indices: Range<Int>, seed: UInt64, threads: Int, progress: ProgressCounter?
@@ -144,25 +188,12 @@ public struct MCMCSampler: Sampler {
         progress: ProgressCounter?
     ) -> WorkCounts {
         let d = target.dimension, n = range.count
-        var positions = [Double](repeating: 0, count: n * d)
-        for (r, i) in range.enumerated() {
-            var g = RandomStream.make(seed: seed, index: i, purpose: .initialization)
-            for j in 0..<d {
-                positions[r * d + j] = kernel.isDiscrete ? (g.nextUniform() < 0.5 ? 1 : -1) : initialScale * g.nextNormal()
-            }
-        }
-        var chains = Chains(
-            positions: positions, dimension: d,
-            generators: range.map { RandomStream.make(seed: seed, index: $0, purpose: .mcmcChains) },
-            stepSize: initialStepSize)
-        chains.evaluate(target)
-        var stats: WorkCounts
-        switch kernel {
-        case .ula: stats = run(ULAKernel(), &chains, target, progress)
-        case .mala: stats = run(MALAKernel(), &chains, target, progress)
-        case .hmc(let l): stats = run(HMCKernel(leapfrogSteps: l), &chains, target, progress)
-        case .dula: stats = run(DiscreteLangevinKernel(adjusted: false), &chains, target, progress)
-        case .dmala: stats = run(DiscreteLangevinKernel(adjusted: true), &chains, target, progress)
+        var chains = startingChains(target, range: range, seed: seed)
+        var stats = WorkCounts()
+        run(target, &chains, samplingSteps: steps, progress: progress) { ch, _ in
+            stats.acceptanceSum += ch.acceptanceProbabilities.reduce(0, +)
+            stats.acceptanceCount += Double(ch.count)
+            stats.divergences += Double(ch.divergent.reduce(0) { $0 + ($1 ? 1 : 0) })
         }
         chains.positions.withUnsafeBufferPointer { x in
             for i in 0..<(n * d) { output[i] = x[i] }
@@ -180,11 +211,59 @@ public struct MCMCSampler: Sampler {
         return stats
     }
 
-    /// Warm-up with adaptation, then sampling with the adapted step sizes; returns the sampling-phase statistics.
+    /// Chains `range`, chain `i` started from stream `(seed, i, .initialization)` (N(0, s² I), or uniform on the cube for
+    /// the discrete kernels) with its moves from `(seed, i, .mcmcChains)`, evaluated at their starts.
+    func startingChains<T: LogDensity>(_ target: T, range: Range<Int>, seed: UInt64) -> Chains {
+        let d = target.dimension
+        var positions = [Double](repeating: 0, count: range.count * d)
+        for (r, i) in range.enumerated() {
+            var g = RandomStream.make(seed: seed, index: i, purpose: .initialization)
+            for j in 0..<d {
+                positions[r * d + j] = kernel.isDiscrete ? (g.nextUniform() < 0.5 ? 1 : -1) : initialScale * g.nextNormal()
+            }
+        }
+        var chains = Chains(
+            positions: positions, dimension: d,
+            generators: range.map { RandomStream.make(seed: seed, index: $0, purpose: .mcmcChains) },
+            stepSize: initialStepSize)
+        chains.evaluate(target)
+        return chains
+    }
+
+    /// The warm-up, then `samplingSteps` steps with the adapted tunables, each followed by `observe(chains, step)`.
+    func run<T: LogDensity>(
+        _ target: T, _ chains: inout Chains, samplingSteps: Int, progress: ProgressCounter?,
+        observe: (borrowing Chains, Int) -> Void
+    ) {
+        switch kernel {
+        case .ula: run(ULAKernel(), &chains, target, samplingSteps, progress, observe)
+        case .mala: run(MALAKernel(), &chains, target, samplingSteps, progress, observe)
+        case .hmc(let l): run(HMCKernel(leapfrogSteps: l, jitter: stepJitter), &chains, target, samplingSteps, progress, observe)
+        case .dula: run(DiscreteLangevinKernel(adjusted: false), &chains, target, samplingSteps, progress, observe)
+        case .dmala: run(DiscreteLangevinKernel(adjusted: true), &chains, target, samplingSteps, progress, observe)
+        case .nuts(let m): run(NUTSKernel(maxTreeDepth: m), &chains, target, samplingSteps, progress, observe)
+        }
+    }
+
     func run<K: MCMCKernel, T: LogDensity>(
+        _ kernel: K, _ chains: inout Chains, _ target: T, _ samplingSteps: Int, _ progress: ProgressCounter?,
+        _ observe: (borrowing Chains, Int) -> Void
+    ) {
+        warmUp(kernel, &chains, target, progress)
+        let perStep = progressPerStep(chains: chains.count)
+        var fixed = FixedStepSize()
+        runChains(&chains, kernel: kernel, target: target, steps: samplingSteps, adaptation: &fixed) { ch, s in
+            observe(ch, s)
+            progress?.add(perStep)
+        }
+    }
+
+    /// The warm-up: `warmupSteps` steps with the sampler's adaptation, after which the chains carry the adapted step
+    /// sizes (and, with window adaptation, metrics).
+    func warmUp<K: MCMCKernel, T: LogDensity>(
         _ kernel: K, _ chains: inout Chains, _ target: T, _ progress: ProgressCounter?
-    ) -> WorkCounts {
-        let perStep = chains.count * leapfrogSteps
+    ) {
+        let perStep = progressPerStep(chains: chains.count)
         progress?.add(chains.count)
         switch adaptation {
         case .none:
@@ -197,15 +276,17 @@ public struct MCMCSampler: Sampler {
             var a = DualAveraging(chains: chains, targetAcceptance: targetAcceptance)
             runChains(&chains, kernel: kernel, target: target, steps: warmupSteps, adaptation: &a) { _, _ in progress?.add(perStep) }
             if warmupSteps > 0 { a.finalize(&chains) }
+        case .window:
+            if warmupSteps > 0 && (maxTreeDepth != nil || leapfrogKernel(self.kernel)) { findReasonableStepSizes(&chains, target: target) }
+            var a = WindowAdaptation(chains: chains, warmup: warmupSteps, metric: metric, targetAcceptance: targetAcceptance)
+            runChains(&chains, kernel: kernel, target: target, steps: warmupSteps, adaptation: &a) { _, _ in progress?.add(perStep) }
+            if warmupSteps > 0 { a.finalize(&chains) }
         }
-        var fixed = FixedStepSize()
-        var stats = WorkCounts()
-        runChains(&chains, kernel: kernel, target: target, steps: steps, adaptation: &fixed) { ch, _ in
-            stats.acceptanceSum += ch.acceptanceProbabilities.reduce(0, +)
-            stats.acceptanceCount += Double(ch.count)
-            stats.divergences += Double(ch.divergent.reduce(0) { $0 + ($1 ? 1 : 0) })
-            progress?.add(perStep)
-        }
-        return stats
     }
+}
+
+/// Whether the kernel integrates Hamiltonian dynamics with leapfrog steps (HMC; NUTS is checked apart).
+func leapfrogKernel(_ k: MCMCSampler.Kernel) -> Bool {
+    if case .hmc = k { return true }
+    return false
 }

@@ -17,8 +17,8 @@ public enum SVGChart {
 
     /// A line chart of `series` (log-scaled x axis when `logX`).
     public static func lines(
-        title: String, xLabel: String, yLabel: String, series: [Series], logX: Bool = false, width: Double = 640,
-        height: Double = 420
+        title: String, xLabel: String, yLabel: String, series: [Series], logX: Bool = false, markers: Bool = true,
+        width: Double = 640, height: Double = 420
     ) -> String {
         let all = series.flatMap(\.points)
         let xs = all.map { logX ? Double.log2($0.x) : $0.x }
@@ -32,7 +32,7 @@ public enum SVGChart {
                 s += "<polyline fill=\"none\" stroke=\"\(color)\" stroke-width=\"1.8\" points=\""
                     + pts.map { "\(f($0.0)),\(f($0.1))" }.joined(separator: " ") + "\"/>\n"
             }
-            for (i, p) in pts.enumerated() {
+            for (i, p) in pts.enumerated() where markers {
                 s += "<circle cx=\"\(f(p.0))\" cy=\"\(f(p.1))\" r=\"3.2\" fill=\"\(color)\"/>\n"
                 let e = ser.points.filter { $0.y.isFinite }[i]
                 if e.error > 0 {

@@ -37,6 +37,8 @@ public struct TargetSpec: Sendable {
     public let exactMean: [Double]?
     /// Data-defined binary targets: the data rows (the nearest-training-point Hamming metric).
     public let data: Points?
+    /// Names of the coordinates (parameters), where the target has them (eight-schools, the logistic regressions).
+    public var coordinateNames: [String]? = nil
 
     public var dimension: Int { target.dimension }
 
@@ -198,6 +200,8 @@ public enum TargetCatalog {
               summary: "x0 ~ N(0, 3), x_i | x0 ~ N(0, exp(x0)); R = 2.12, τ = 0"),
         Entry(name: "gaussian", defaultDimension: 8, fixedDimension: false,
               summary: "correlated Gaussian N(0, Σ), Σ_ij = 0.9^|i-j| (a reference for MCMC); R = √d, τ = 0"),
+        Entry(name: "correlated-gaussian", defaultDimension: 100, fixedDimension: false,
+              summary: "ill-conditioned Gaussian N(0, Q diag(λ) Qᵀ), λ log-spaced over 1e-2…1e2 (condition 1e4), Q the DCT-II basis (an MCMC posterior-set reference); R = √tr Σ, τ = 0"),
         Entry(name: "gaussian-mixture", defaultDimension: 2, fixedDimension: false,
               summary: "Gaussian mixture from --mixture FILE.json; default 0.3·N(6·1, I) + 0.7·N(-6·1, I) (spec/denoising.md §6.5)"),
         Entry(name: "binary-mixture", defaultDimension: 32, fixedDimension: false,
@@ -222,6 +226,9 @@ public enum TargetCatalog {
         Entry(name: "logistic-regression", defaultDimension: 34, fixedDimension: true,
               summary: "Bayesian logistic regression on user CSV splits (features + label column y), d = features + 1; R = 2.5, τ = 0",
               hasExactSamples: false, requires: "training and test CSV files"),
+        Entry(name: "eight-schools", defaultDimension: 10, fixedDimension: true,
+              summary: "non-centred eight schools: (μ, log τ, θ̃₁…θ̃₈), μ ~ N(0, 5²), τ ~ HalfCauchy(5), y_j ~ N(μ + τθ̃_j, σ_j²); reference moments in results/posteriors; R = 5, τ = 0",
+              hasExactSamples: false),
         Entry(name: "phi-four", defaultDimension: 100, fixedDimension: false,
               summary: "1-D phi^4 field, Dirichlet ends, a = 0.1, β = 20, field b (default 0); R = 4.5, τ = 0.2",
               hasExactSamples: false),
@@ -298,6 +305,17 @@ public enum TargetCatalog {
             return TargetSpec(
                 name: name, target: g, radius: Double(d).squareRoot(), tau: 0,
                 exactSampler: { g.sample(count: $0, seed: $1) }, parameters: ["correlation": 0.9])
+        case "correlated-gaussian":
+            if d > 4096 { throw TargetError("target 'correlated-gaussian' stores a dense d × d covariance: dimension at most 4096 (got \(d))") }
+            let g = try MultivariateGaussian.rotatedIllConditioned(dimension: d)
+            let trace = (0..<d).reduce(0.0) { $0 + g.covariance[$1 * d + $1] }
+            return TargetSpec(
+                name: name, target: g, radius: trace.squareRoot(), tau: 0,
+                exactSampler: { g.sample(count: $0, seed: $1) }, parameters: ["condition_number": 1e4])
+        case "eight-schools":
+            var spec = TargetSpec(name: name, target: EightSchools(), radius: 5, tau: 0)
+            spec.coordinateNames = EightSchools.parameterNames
+            return spec
         case "phi-four":
             return try phiFour(dimension: d, options: options)
         case "phi-four-laplace":
@@ -341,12 +359,14 @@ public enum TargetCatalog {
         if let d = dimension, d != model.dimension {
             throw TargetError("target '\(name)' has dimension \(model.dimension) (\(train.featureCount) features + intercept; got \(d))")
         }
-        return TargetSpec(
+        var spec = TargetSpec(
             name: name, target: model, radius: 2.5, tau: 0,
             parameters: ["train_size": Double(train.count), "test_size": Double(test.count),
                          "features": Double(train.featureCount), "weight_prior_scale": 1, "intercept_prior_scale": 2.5,
                          "probability_threshold": options.logisticThreshold],
             testModel: testModel)
+        spec.coordinateNames = (train.featureNames ?? (0..<train.featureCount).map { "x\($0)" }).map { "w[\($0)]" } + ["b"]
+        return spec
     }
 
     /// `phi-four` on N = `dimension` sites (spec/slips.md §2.4): the reference `log(Z+/Z-)` is upstream's constant
