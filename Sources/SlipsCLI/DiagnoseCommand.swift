@@ -26,7 +26,7 @@ struct DiagnoseCommand: ParsableCommand {
     var maxTreeDepth: Int = 10
     @Option(help: "Write trace.svg and rank.svg of the first four parameters into this directory.")
     var plot: String?
-    @Option(help: "Write the table and warnings as JSON here.")
+    @Option(help: "Write the table (with the MCSE of the 5 % and 95 % quantiles) and warnings as JSON here.")
     var json: String?
 
     func run() throws {
@@ -69,38 +69,9 @@ struct DiagnoseCommand: ParsableCommand {
             if let path = json {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-                try AtomicFile.write(Array(try encoder.encode(DiagnosticsReport(summary))), to: path)
+                try AtomicFile.write(Array(try encoder.encode(DrawsSummary.Report(summary))), to: path)
             }
         }
     }
 }
 
-/// The JSON form of a ``DrawsSummary`` (NaN written as null).
-struct DiagnosticsReport: Encodable {
-    struct Row: Encodable {
-        let name: String
-        let mean, sd, q5, q50, q95, mcseMean, mcseSD, essBulk, essTail, rHat: Double?
-        enum CodingKeys: String, CodingKey {
-            case name, mean, sd, q5 = "q5%", q50 = "q50%", q95 = "q95%", mcseMean = "mcse_mean", mcseSD = "mcse_sd"
-            case essBulk = "ess_bulk", essTail = "ess_tail", rHat = "r_hat"
-        }
-    }
-    let chains, draws: Int
-    let parameters: [Row]
-    let bfmi: [Double?]?
-    let divergences: Int?
-    let warnings: [String]
-
-    init(_ s: DrawsSummary) {
-        func v(_ x: Double) -> Double? { x.isFinite ? x : nil }
-        chains = s.chains
-        draws = s.draws
-        parameters = s.rows.map {
-            Row(name: $0.name, mean: v($0.mean), sd: v($0.sd), q5: v($0.q05), q50: v($0.median), q95: v($0.q95),
-                mcseMean: v($0.mcseMean), mcseSD: v($0.mcseSD), essBulk: v($0.essBulk), essTail: v($0.essTail), rHat: v($0.rhat))
-        }
-        bfmi = s.bfmi?.map(v)
-        divergences = s.divergences
-        warnings = s.warnings
-    }
-}

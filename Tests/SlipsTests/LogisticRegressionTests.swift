@@ -375,6 +375,38 @@ enum BenchmarkData {
             }
         }
     }
+    /// The row-dot kernel (the logistic gradients' `R X̃`) against a naive loop, and each row computed alone equal to the
+    /// same row in a batch, bit for bit, for shapes around its 4-lane and 4-row blocks.
+    @Test func rowDotsMatchNaiveProductAndAreRowIndependent() {
+        var rng = Xoshiro256(seed: 10)
+        for (m, n, k) in [(1, 1, 1), (3, 5, 7), (4, 2, 8), (9, 13, 34), (33, 34, 280), (5, 61, 167)] {
+            let a = (0..<(m * (k + 1))).map { _ in rng.nextNormal() }
+            let b = (0..<(n * (k + 2))).map { _ in rng.nextNormal() }
+            var c = [Double](repeating: .nan, count: m * (n + 3)), one = [Double](repeating: .nan, count: n)
+            a.withUnsafeBufferPointer { ap in
+                b.withUnsafeBufferPointer { bp in
+                    c.withUnsafeMutableBufferPointer { cp in
+                        MatrixKernels.rowDots(ap.baseAddress!, rows: m, stride: k + 1, bp.baseAddress!, rows: n, stride: k + 2,
+                                              depth: k, into: cp.baseAddress!, stride: n + 3)
+                    }
+                    one.withUnsafeMutableBufferPointer { op in
+                        MatrixKernels.rowDots(ap.baseAddress! + (m - 1) * (k + 1), rows: 1, stride: k + 1, bp.baseAddress!, rows: n,
+                                              stride: k + 2, depth: k, into: op.baseAddress!, stride: n)
+                    }
+                }
+            }
+            for p in 0..<m {
+                for q in 0..<n {
+                    var s = 0.0
+                    for t in 0..<k { s += a[p * (k + 1) + t] * b[q * (k + 2) + t] }
+                    #expect(abs(c[p * (n + 3) + q] - s) <= 1e-12 * Double(k), "(\(m),\(n),\(k)) [\(p),\(q)]")
+                }
+                for q in n..<(n + 3) { #expect(c[p * (n + 3) + q].isNaN, "padding column written") }
+            }
+            #expect(one.map(\.bitPattern) == c[((m - 1) * (n + 3))..<((m - 1) * (n + 3) + n)].map(\.bitPattern))
+        }
+    }
+
     /// The matrix kernel against a naive triple loop, for shapes around the tile sizes.
     @Test func matrixKernelMatchesNaiveProduct() {
         var rng = Xoshiro256(seed: 9)

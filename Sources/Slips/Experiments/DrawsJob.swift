@@ -50,13 +50,15 @@ public struct DrawsJob: Sendable {
         let steps = r.sampleStats["n_steps"]!
         statistics["mean_steps_per_draw"] = steps.reduce(0, +) / Double(steps.count)
         statistics["warmup_gradient_evaluations"] = Double(r.warmupGradientEvaluations)
+        statistics["cpu_seconds"] = r.cpuSeconds
         if let minimum = diagnostics.rows.map({ $0.essBulk }).min(), minimum.isFinite {
             statistics["min_ess_bulk_per_gradient"] = minimum / Double(r.gradientEvaluations)
             statistics["min_ess_bulk_per_second"] = minimum / Swift.max(r.wallSeconds, 1e-9)
+            statistics["min_ess_bulk_per_cpu_second"] = minimum / Swift.max(r.cpuSeconds, 1e-9)
         }
         let pooled = SampleSet(points: Points(dimension: target.dimension, storage: r.values), gradientEvaluations: r.gradientEvaluations,
                                wallSeconds: r.wallSeconds)
-        let summary = RunSummary(
+        var summary = RunSummary(
             target: target.name, targetParameters: target.parameters, dimension: target.dimension, sampler: sampler.name,
             parameters: sampler.parameters.merging(["chains": Double(chains), "draws": Double(draws), "thin": Double(thin)]) { $1 },
             seed: seed, samples: chains * draws, totalSamples: chains * draws, shard: "0/1", firstIndex: 0, threads: threads,
@@ -65,6 +67,7 @@ public struct DrawsJob: Sendable {
             gradientEvaluationsPerSecond: Double(r.gradientEvaluations) / Swift.max(r.wallSeconds, 1e-9), wallSeconds: r.wallSeconds,
             metrics: ReferenceMetrics.evaluate(pooled, target: target, seed: seed), statistics: statistics,
             settings: sampler.settings, version: SlipsVersion.version, gitCommit: SlipsVersion.gitCommit, weightsFile: nil)
+        summary.diagnostics = DrawsSummary.Report(diagnostics)
         return (r, diagnostics, summary)
     }
 

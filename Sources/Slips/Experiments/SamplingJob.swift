@@ -119,11 +119,14 @@ public struct RunSummary: Codable, Sendable {
     public var gitCommit: String?
     /// The importance weights' file written beside the samples (AIS), if any.
     public var weightsFile: String?
+    /// MCMC draws (`--draws`): the per-parameter diagnostics table and its warnings.
+    public var diagnostics: DrawsSummary.Report? = nil
 
     enum CodingKeys: String, CodingKey {
         case target, dimension, sampler, parameters, seed, samples, shard, threads, metrics, statistics, settings, version
         case gitCommit = "git_commit"
         case weightsFile = "weights_file"
+        case diagnostics
         case targetParameters = "target_parameters"
         case totalSamples = "total_samples"
         case firstIndex = "first_index"

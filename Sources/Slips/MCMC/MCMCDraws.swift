@@ -16,6 +16,8 @@ public struct MCMCDraws: Sendable {
     public var gradientEvaluations: Int
     public var warmupGradientEvaluations: Int
     public var wallSeconds: Double
+    /// CPU seconds of the run, all threads (``processCPUSeconds()`` before and after).
+    public var cpuSeconds: Double
     /// The adapted step size of each chain.
     public var stepSizes: [Double]
     /// The adapted inverse mass matrix of each chain (diagonal: d values; dense: d × d), empty for the identity.
@@ -49,12 +51,12 @@ extension MCMCSampler {
         guard chains >= 1 else { throw SamplerError("chains must be at least 1 (got \(chains))") }
         guard draws >= 1 else { throw SamplerError("draws must be at least 1 (got \(draws))") }
         guard thin >= 1 else { throw SamplerError("thin must be at least 1 (got \(thin))") }
-        let start = wallClock()
+        let start = wallClock(), cpuStart = processCPUSeconds()
         let d = target.dimension
         let names = MCMCDraws.statisticNames(kernel)
         var result = MCMCDraws(
             chains: chains, draws: draws, dimension: d, values: [Double](repeating: 0, count: Count.product(chains, draws, d)),
-            sampleStats: [:], gradientEvaluations: 0, warmupGradientEvaluations: 0, wallSeconds: 0,
+            sampleStats: [:], gradientEvaluations: 0, warmupGradientEvaluations: 0, wallSeconds: 0, cpuSeconds: 0,
             stepSizes: [Double](repeating: 0, count: chains), inverseMass: [[Double]](repeating: [], count: chains))
         var stats = [Double](repeating: 0, count: names.count * chains * draws)
         var counts = [Int](repeating: 0, count: 2 * chains)
@@ -92,6 +94,7 @@ extension MCMCSampler {
             result.inverseMass[c] = adapted[c]!.metric.inverseMass
         }
         result.wallSeconds = wallClock() - start
+        result.cpuSeconds = processCPUSeconds() - cpuStart
         if let bad = (0..<(chains * draws)).first(where: { !result.sampleStats["lp"]![$0].isFinite }) {
             throw SamplerError("the target returned a non-finite log-density (NaN or infinity) at draw \(bad % draws) of chain \(bad / draws)")
         }

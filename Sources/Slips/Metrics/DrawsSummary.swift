@@ -99,6 +99,38 @@ public struct DrawsSummary: Sendable {
         return w
     }
 
+    /// The JSON form of the summary (NaN written as null): `slips diagnose --json` and the run summary of `--draws`.
+    public struct Report: Codable, Sendable {
+    public struct Row: Codable, Sendable {
+        public let name: String
+        public let mean, sd, q5, q50, q95, mcseMean, mcseSD, mcseQ5, mcseQ95, essBulk, essTail, rHat: Double?
+        enum CodingKeys: String, CodingKey {
+            case name, mean, sd, q5 = "q5%", q50 = "q50%", q95 = "q95%", mcseMean = "mcse_mean", mcseSD = "mcse_sd"
+            case mcseQ5 = "mcse_q5%", mcseQ95 = "mcse_q95%"
+            case essBulk = "ess_bulk", essTail = "ess_tail", rHat = "r_hat"
+        }
+    }
+    public let chains, draws: Int
+    public let parameters: [Row]
+    public let bfmi: [Double?]?
+    public let divergences: Int?
+    public let warnings: [String]
+
+    public init(_ s: DrawsSummary) {
+        func v(_ x: Double) -> Double? { x.isFinite ? x : nil }
+        chains = s.chains
+        draws = s.draws
+        parameters = s.rows.map {
+            Row(name: $0.name, mean: v($0.mean), sd: v($0.sd), q5: v($0.q05), q50: v($0.median), q95: v($0.q95),
+                mcseMean: v($0.mcseMean), mcseSD: v($0.mcseSD), mcseQ5: v($0.mcseQ05), mcseQ95: v($0.mcseQ95),
+                essBulk: v($0.essBulk), essTail: v($0.essTail), rHat: v($0.rhat))
+        }
+        bfmi = s.bfmi?.map(v)
+        divergences = s.divergences
+        warnings = s.warnings
+    }
+    }
+
     /// The table as text, ArviZ's columns.
     public func table() -> String {
         let header = ["", "mean", "sd", "q5%", "q50%", "q95%", "mcse_mean", "mcse_sd", "ess_bulk", "ess_tail", "r_hat"]

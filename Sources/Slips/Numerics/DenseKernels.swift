@@ -13,7 +13,7 @@ extension Double: DenseScalar { public typealias Lanes = SIMD4<Double> }
 /// batch of parameter vectors as two products).
 ///
 /// The product computes tiles of 4 rows × 2 vectors of columns of `C` (4 × 16 floats, 4 × 8 doubles) in eight
-/// SIMD registers, broadcasting `A[i][t]` against the contiguous row `B[t][j..<j+2L]`; columns left over are done one
+/// SIMD registers (a lone row: 1 row × 4 vectors), broadcasting `A[i][t]` against the contiguous row `B[t][j..<j+2L]`; columns left over are done one
 /// vector, then one column at a time. Every entry accumulates over `t = 0..<k` in order with a separate multiply and
 /// add (no fused multiply-add, whatever the target CPU), in every path, so an entry depends only on its row of `A`, its
 /// column of `B` and `k`: results are bitwise the same whatever the tiling, the batch size and the thread count of
@@ -51,6 +51,12 @@ public enum DenseKernels {
             while j + 2 * lanes <= n {
                 tile4x2(a, k, lda, b + j, ldb, c + j, ldc, accumulate)
                 j += 2 * lanes
+            }
+        } else {
+            // A single row: four independent accumulators hide the add latency (a single row is NUTS's per-point call).
+            while j + 4 * lanes <= n {
+                tile1x4(a, k, b + j, ldb, c + j, accumulate)
+                j += 4 * lanes
             }
         }
         while j + lanes <= n {
@@ -108,6 +114,24 @@ public enum DenseKernels {
         store(c10, c + ldc); store(c11, c + ldc + l)
         store(c20, c + 2 * ldc); store(c21, c + 2 * ldc + l)
         store(c30, c + 3 * ldc); store(c31, c + 3 * ldc + l)
+    }
+
+    /// One row × four vectors of columns.
+    @inline(__always)
+    static func tile1x4<T: DenseScalar>(
+        _ a: UnsafePointer<T>, _ k: Int, _ b: UnsafePointer<T>, _ ldb: Int, _ c: UnsafeMutablePointer<T>, _ accumulate: Bool
+    ) {
+        let l = T.Lanes.scalarCount
+        var s0 = T.Lanes(), s1 = T.Lanes(), s2 = T.Lanes(), s3 = T.Lanes()
+        if accumulate {
+            s0 = load(c); s1 = load(c + l); s2 = load(c + 2 * l); s3 = load(c + 3 * l)
+        }
+        for t in 0..<k {
+            let x = T.Lanes(repeating: a[t]), bt = b + t * ldb
+            s0 = s0 + x * load(bt); s1 = s1 + x * load(bt + l)
+            s2 = s2 + x * load(bt + 2 * l); s3 = s3 + x * load(bt + 3 * l)
+        }
+        store(s0, c); store(s1, c + l); store(s2, c + 2 * l); store(s3, c + 3 * l)
     }
 
     /// One row × one vector of columns.

@@ -72,6 +72,59 @@ public enum MatrixKernels {
         }
     }
 
+    /// `C = A Bᵀ` by row: `c[r, j] = Σ_t a[r, t] b[j, t]`, each entry an explicit 4-lane sum in one fixed order (4 lanes × 4 accumulators fit the 16 registers of a
+    /// portable x86-64 build) (no
+    /// packing, no dependence on the other rows), so that a row computed alone equals the same row computed in a batch,
+    /// bit for bit, and a single row costs one pass over B (the per-point gradient of NUTS). Four rows of B share each
+    /// load of a row of A. A depth that is not a multiple of 4 ends with a scalar tail added after the lanes.
+    public static func rowDots(
+        _ a: UnsafePointer<Double>, rows m: Int, stride lda: Int,
+        _ b: UnsafePointer<Double>, rows n: Int, stride ldb: Int,
+        depth k: Int,
+        into c: UnsafeMutablePointer<Double>, stride ldc: Int
+    ) {
+        typealias V = SIMD4<Double>
+        let vk = k / 4 * 4
+        @inline(__always) func load(_ p: UnsafePointer<Double>) -> V { UnsafeRawPointer(p).loadUnaligned(as: V.self) }
+        @inline(__always) func tail(_ x: UnsafePointer<Double>, _ y: UnsafePointer<Double>) -> Double {
+            var s = 0.0
+            for t in vk..<k { s += x[t] * y[t] }
+            return s
+        }
+        for r in 0..<m {
+            let ar = a + r * lda, cr = c + r * ldc
+            var j = 0
+            while j + 4 <= n {
+                let b0 = b + j * ldb, b1 = b0 + ldb, b2 = b1 + ldb, b3 = b2 + ldb
+                var s0 = V.zero, s1 = V.zero, s2 = V.zero, s3 = V.zero
+                var t = 0
+                while t < vk {
+                    let x = load(ar + t)
+                    s0 = s0 + x * load(b0 + t)
+                    s1 = s1 + x * load(b1 + t)
+                    s2 = s2 + x * load(b2 + t)
+                    s3 = s3 + x * load(b3 + t)
+                    t += 4
+                }
+                cr[j] = s0.sum() + tail(ar, b0)
+                cr[j + 1] = s1.sum() + tail(ar, b1)
+                cr[j + 2] = s2.sum() + tail(ar, b2)
+                cr[j + 3] = s3.sum() + tail(ar, b3)
+                j += 4
+            }
+            while j < n {
+                let bj = b + j * ldb
+                var s = V.zero, t = 0
+                while t < vk {
+                    s = s + load(ar + t) * load(bj + t)
+                    t += 4
+                }
+                cr[j] = s.sum() + tail(ar, bj)
+                j += 1
+            }
+        }
+    }
+
     /// The 4×2 register tile: `Σ_t a_r[t] b_s[t]` for the 4 packed rows `a_r = a + r·k` and the rows `b0`, `b1`.
     @inline(__always)
     static func microKernel(

@@ -55,6 +55,18 @@ enum ProcessInfoCores {
     }()
 }
 
+/// CPU seconds used by the whole process so far (all threads; `CLOCK_PROCESS_CPUTIME_ID`), NaN where unavailable: the
+/// per-CPU-second rates of the benchmarks and of `slips sample --draws`.
+public func processCPUSeconds() -> Double {
+    #if canImport(Glibc)
+    var t = timespec()
+    guard clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t) == 0 else { return .nan }
+    return Double(t.tv_sec) + 1e-9 * Double(t.tv_nsec)
+    #else
+    return .nan
+    #endif
+}
+
 #if canImport(Glibc)
 import Glibc
 #endif

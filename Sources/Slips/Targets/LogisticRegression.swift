@@ -235,8 +235,8 @@ public struct BayesianLogisticRegression: LogDensity {
                     if let gradient {
                         // Likelihood gradients R X̃ (rows × d), then the prior's.
                         let g = gradient + start * d
-                        MatrixKernels.multiplyTransposed(z, rows: rows, stride: np, xt, rows: d, stride: np,
-                                                         depth: n, into: g, stride: d)
+                        // One pass over X̃ per row (padded columns have zero residual and zero features).
+                        MatrixKernels.rowDots(z, rows: rows, stride: np, xt, rows: d, stride: np, depth: np, into: g, stride: d)
                         for r in 0..<rows {
                             let gr = g + r * d, th = theta + r * d
                             for j in 0..<(d - 1) { gr[j] -= th[j] * invW2 }
