@@ -359,3 +359,21 @@ private func runPython(_ script: String) throws -> String {
         }
     }
 }
+
+/// Mixture files read their numbers to the last bit (Foundation's JSONSerialization on Linux rounds about half of all
+/// decimal doubles by an ulp; the reader decodes with JSONDecoder).
+@Suite struct MixtureFileExactnessTests {
+    @Test func numbersRoundTripBitForBit() throws {
+        var rng = Xoshiro256(seed: 77)
+        let means = (0..<2).map { _ in (0..<6).map { _ in rng.nextNormal() * 123.456 } }
+        let text = #"{"weights": [0.3, 0.7], "means": ["# + means.map { "[" + $0.map { "\($0)" }.joined(separator: ", ") + "]" }
+            .joined(separator: ", ") + #"], "variances": [0.1, 0.2]}"#
+        let dir = try SlipsExecutable.temporaryDirectory("slips-mixture")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("m.json").path
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        let file = try MixtureFile(path: path)
+        #expect(try file.table("means").map { $0.map(\.bitPattern) } == means.map { $0.map(\.bitPattern) })
+        #expect(file.weights == [0.3, 0.7])
+    }
+}

@@ -13,7 +13,7 @@ import Foundation
 public struct MixtureFile {
     public let path: String
     public let weights: [Double]
-    let object: [String: Any]
+    let object: [String: JSONValue]
 
     /// Reads and checks the common part (the weights) of the file at `path`.
     public init(path: String) throws {
@@ -21,11 +21,11 @@ public struct MixtureFile {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw IOError(path: path, message: "cannot read the mixture file")
         }
-        let parsed: Any
-        do { parsed = try JSONSerialization.jsonObject(with: data) } catch {
-            throw IOError(path: path, message: "not valid JSON")
+        let parsed: JSONValue
+        do { parsed = try JSONDecoder().decode(JSONValue.self, from: data) } catch {
+            throw IOError(path: path, message: "not valid JSON (or a number beyond the range of a double)")
         }
-        guard let object = parsed as? [String: Any] else {
+        guard case .object(let object) = parsed else {
             throw IOError(path: path, message: "the mixture must be a JSON object with a 'weights' field")
         }
         self.object = object
@@ -52,11 +52,11 @@ public struct MixtureFile {
 
     /// A rectangular `weights.count × d` table of finite numbers, each checked by `valid` (described by `rule`).
     public func table(_ field: String, rule: String? = nil, _ valid: (Double) -> Bool = { _ in true }) throws -> [[Double]] {
-        guard let raw = object[field] as? [Any] else {
+        guard case .array(let raw) = object[field] else {
             throw IOError(path: path, message: "field '\(field)' is missing or not an array of arrays of numbers")
         }
         let rows = try raw.enumerated().map { i, row -> [Double] in
-            guard let r = row as? [Any] else {
+            guard case .array(let r) = row else {
                 throw IOError(path: path, message: "field '\(field)': row \(i + 1) is not an array of numbers")
             }
             return try r.map { try Self.number($0, field: field, path: path) }
@@ -91,18 +91,46 @@ public struct MixtureFile {
         }
     }
 
-    static func vector(_ object: [String: Any], _ field: String, path: String) throws -> [Double] {
-        guard let raw = object[field] as? [Any] else {
+    static func vector(_ object: [String: JSONValue], _ field: String, path: String) throws -> [Double] {
+        guard case .array(let raw) = object[field] else {
             throw IOError(path: path, message: "field '\(field)' is missing or not an array of numbers")
         }
         return try raw.map { try number($0, field: field, path: path) }
     }
 
-    static func number(_ v: Any, field: String, path: String) throws -> Double {
-        guard let x = (v as? NSNumber)?.doubleValue else {
+    static func number(_ v: JSONValue, field: String, path: String) throws -> Double {
+        guard case .number(let x) = v else {
             throw IOError(path: path, message: "field '\(field)' must hold numbers only")
         }
         guard x.isFinite else { throw IOError(path: path, message: "field '\(field)' holds a non-finite number") }
         return x
+    }
+}
+
+/// A JSON value with its numbers decoded exactly (JSONDecoder's conversion; Foundation's JSONSerialization on Linux rounds
+/// about half of all decimal doubles by an ulp).
+enum JSONValue: Decodable {
+    case number(Double)
+    case string(String)
+    case bool(Bool)
+    case array([JSONValue])
+    case object([String: JSONValue])
+    case null
+
+    init(from decoder: any Decoder) throws {
+        let c = try decoder.singleValueContainer()
+        if c.decodeNil() {
+            self = .null
+        } else if let b = try? c.decode(Bool.self) {
+            self = .bool(b)
+        } else if let x = try? c.decode(Double.self) {
+            self = .number(x)
+        } else if let s = try? c.decode(String.self) {
+            self = .string(s)
+        } else if let a = try? c.decode([JSONValue].self) {
+            self = .array(a)
+        } else {
+            self = .object(try c.decode([String: JSONValue].self))
+        }
     }
 }
