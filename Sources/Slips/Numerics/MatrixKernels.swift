@@ -72,11 +72,11 @@ public enum MatrixKernels {
         }
     }
 
-    /// `C = A Bᵀ` by row: `c[r, j] = Σ_t a[r, t] b[j, t]`, each entry an explicit 4-lane sum in one fixed order (4 lanes × 4 accumulators fit the 16 registers of a
-    /// portable x86-64 build) (no
-    /// packing, no dependence on the other rows), so that a row computed alone equals the same row computed in a batch,
-    /// bit for bit, and a single row costs one pass over B (the per-point gradient of NUTS). Four rows of B share each
-    /// load of a row of A. A depth that is not a multiple of 4 ends with a scalar tail added after the lanes.
+    /// `C = A Bᵀ` by row: `c[r, j] = Σ_t a[r, t] b[j, t]` for the rows of A and B (the logistic gradients `R X̃`, one
+    /// pass over B per pair of rows of A). Every entry is computed by the same arithmetic whatever kernel variant (2 × 2
+    /// or 1 × 2 rows) computes it: 4-lane products added in order over `t`, the lanes summed, then a scalar tail — no
+    /// fused multiply-add and no reassociation — so that a row's result never depends on the other rows of its batch (a
+    /// row alone equals the row in a batch, bit for bit; shards concatenate to the unsharded run).
     public static func rowDots(
         _ a: UnsafePointer<Double>, rows m: Int, stride lda: Int,
         _ b: UnsafePointer<Double>, rows n: Int, stride ldb: Int,
@@ -86,42 +86,77 @@ public enum MatrixKernels {
         typealias V = SIMD4<Double>
         let vk = k / 4 * 4
         @inline(__always) func load(_ p: UnsafePointer<Double>) -> V { UnsafeRawPointer(p).loadUnaligned(as: V.self) }
-        @inline(__always) func tail(_ x: UnsafePointer<Double>, _ y: UnsafePointer<Double>) -> Double {
-            var s = 0.0
-            for t in vk..<k { s += x[t] * y[t] }
-            return s
+        @inline(__always) func finish(_ s: V, _ x: UnsafePointer<Double>, _ y: UnsafePointer<Double>) -> Double {
+            var t = s.sum()
+            for i in vk..<k { t = t + x[i] * y[i] }
+            return t
         }
-        for r in 0..<m {
-            let ar = a + r * lda, cr = c + r * ldc
+        var r = 0
+        while r + 2 <= m {
+            let a0 = a + r * lda, a1 = a0 + lda
             var j = 0
-            while j + 4 <= n {
-                let b0 = b + j * ldb, b1 = b0 + ldb, b2 = b1 + ldb, b3 = b2 + ldb
-                var s0 = V.zero, s1 = V.zero, s2 = V.zero, s3 = V.zero
+            while j + 2 <= n {
+                let b0 = b + j * ldb, b1 = b0 + ldb
+                var s00 = V.zero, s01 = V.zero, s10 = V.zero, s11 = V.zero
                 var t = 0
                 while t < vk {
-                    let x = load(ar + t)
-                    s0 = s0 + x * load(b0 + t)
-                    s1 = s1 + x * load(b1 + t)
-                    s2 = s2 + x * load(b2 + t)
-                    s3 = s3 + x * load(b3 + t)
+                    let x0 = load(a0 + t), x1 = load(a1 + t), y0 = load(b0 + t), y1 = load(b1 + t)
+                    s00 = s00 + x0 * y0
+                    s01 = s01 + x0 * y1
+                    s10 = s10 + x1 * y0
+                    s11 = s11 + x1 * y1
                     t += 4
                 }
-                cr[j] = s0.sum() + tail(ar, b0)
-                cr[j + 1] = s1.sum() + tail(ar, b1)
-                cr[j + 2] = s2.sum() + tail(ar, b2)
-                cr[j + 3] = s3.sum() + tail(ar, b3)
-                j += 4
+                c[r * ldc + j] = finish(s00, a0, b0)
+                c[r * ldc + j + 1] = finish(s01, a0, b1)
+                c[(r + 1) * ldc + j] = finish(s10, a1, b0)
+                c[(r + 1) * ldc + j + 1] = finish(s11, a1, b1)
+                j += 2
             }
-            while j < n {
-                let bj = b + j * ldb
-                var s = V.zero, t = 0
-                while t < vk {
-                    s = s + load(ar + t) * load(bj + t)
-                    t += 4
-                }
-                cr[j] = s.sum() + tail(ar, bj)
-                j += 1
+            if j < n {
+                singleRow(a0, b + j * ldb, ldb, 1, k, c + r * ldc + j)
+                singleRow(a1, b + j * ldb, ldb, 1, k, c + (r + 1) * ldc + j)
             }
+            r += 2
+        }
+        if r < m { singleRow(a + r * lda, b, ldb, n, k, c + r * ldc) }
+    }
+
+    /// One row of A against `n` rows of B, two at a time, with ``rowDots``'s arithmetic.
+    @inline(__always)
+    static func singleRow(_ a0: UnsafePointer<Double>, _ b: UnsafePointer<Double>, _ ldb: Int, _ n: Int, _ k: Int,
+                          _ c: UnsafeMutablePointer<Double>) {
+        typealias V = SIMD4<Double>
+        let vk = k / 4 * 4
+        @inline(__always) func load(_ p: UnsafePointer<Double>) -> V { UnsafeRawPointer(p).loadUnaligned(as: V.self) }
+        @inline(__always) func finish(_ s: V, _ x: UnsafePointer<Double>, _ y: UnsafePointer<Double>) -> Double {
+            var t = s.sum()
+            for i in vk..<k { t = t + x[i] * y[i] }
+            return t
+        }
+        var j = 0
+        while j + 2 <= n {
+            let b0 = b + j * ldb, b1 = b0 + ldb
+            var s0 = V.zero, s1 = V.zero
+            var t = 0
+            while t < vk {
+                let x = load(a0 + t)
+                s0 = s0 + x * load(b0 + t)
+                s1 = s1 + x * load(b1 + t)
+                t += 4
+            }
+            c[j] = finish(s0, a0, b0)
+            c[j + 1] = finish(s1, a0, b1)
+            j += 2
+        }
+        if j < n {
+            let bj = b + j * ldb
+            var s = V.zero, t = 0
+            while t < vk {
+                s = s + load(a0 + t) * load(bj + t)
+                t += 4
+            }
+            c[j] = finish(s, a0, bj)
         }
     }
 
