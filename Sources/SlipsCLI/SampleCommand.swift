@@ -367,6 +367,9 @@ struct SampleCommand: ParsableCommand {
             ("--steps", steps != nil, (draws != nil ? [] : ["mala", "ula", "hmc", "nuts", "dula", "dmala"]) + ["slips", "sl", "smc", "ais", "rdmc", "oat", "walk-jump", "jms", "binary-one-stage", "binary-two-stage"]),
             ("--step-size", stepSize != nil, ["slips", "sl", "mala", "ula", "hmc", "nuts", "smc", "ais", "rdmc", "oat", "walk-jump", "jms", "sms", "dula", "dmala", "binary-one-stage", "binary-sms"]),
         ]
+        if chains != nil && draws == nil && mcmc.contains(name) {
+            throw CLIError("--chains with --sampler \(name) needs --draws D (without it every sample is the final state of its own chain)")
+        }
         for (option, given, samplers) in samplerOptions where given && !samplers.contains(name) {
             throw CLIError("\(option) does not apply to --sampler \(name) (it applies to \(samplers.joined(separator: ", ")))")
         }

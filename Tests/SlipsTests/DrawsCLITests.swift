@@ -55,7 +55,7 @@ import Testing
         (["sample", "--sampler", "nuts", "--max-tree-depth", "0"], "maximum tree depth must be in 1...30"),
         (["sample", "--sampler", "nuts", "--draws", "10", "--samples", "5"], "--samples does not apply with --draws"),
         (["sample", "--sampler", "nuts", "--draws", "10", "--shard", "0/2"], "--shard is refused"),
-        (["sample", "--sampler", "mala", "--chains", "4"], "--chains does not apply"),
+        (["sample", "--sampler", "mala", "--chains", "4"], "--chains with --sampler mala needs --draws"),
         (["sample", "--sampler", "mala", "--thin", "2"], "--thin applies with --draws"),
         (["sample", "--sampler", "mala", "--metric", "dense"], "--metric does not apply"),
         (["sample", "--sampler", "hmc", "--metric", "dense", "--adapt", "dual-averaging"], "estimated by window adaptation"),
