@@ -131,7 +131,7 @@ import Glibc
         (["sample", "--sampler", "ula", "--step-size", "0.5", "--steps", "200", "--warmup", "0"], "diverged"),
         (["sample", "--train", "x.csv"], "--train applies to"),
         (["sample", "--leapfrog-steps", "3"], "does not apply to --sampler slips"),
-        (["sample", "--sampler", "mala", "--chains", "3"], "does not apply to --sampler mala"),
+        (["sample", "--sampler", "mala", "--chains", "3"], "needs --draws"),
         (["sample", "--field", "0.1"], "--field applies to"),
         (["bench", "--profile", "quick", "--threads", "0"], "--threads must be in 1...4096"),
         (["bench", "--profile", "quick", "--targets", ""], "--targets selects nothing"),
