@@ -39,6 +39,8 @@ public struct Chains: Sendable {
     var proposalGradients: [Double]
     var auxiliary: [Double]
     var auxiliaryNorms: [Double]
+    /// NUTS's trajectory workspace (``NUTSScratch``), empty until the first NUTS step.
+    var nutsScratch: [Double] = []
 
     /// Chains at `positions` (row-major, `count × dimension`) with the given generators and step size.
     public init(positions: [Double], dimension: Int, generators: [Xoshiro256], stepSize: Double) {

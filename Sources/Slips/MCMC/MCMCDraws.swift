@@ -29,14 +29,39 @@ public struct MCMCDraws: Sendable {
     }
 
     /// The statistics the kernel fills (those of ``MCMCSampler/Kernel``).
-    static func statisticNames(_ kernel: MCMCSampler.Kernel) -> [String] {
-        var names = ["lp", "acceptance_rate", "step_size", "n_steps", "diverging"]
+    static func statistics(_ kernel: MCMCSampler.Kernel) -> [SampleStatistic] {
+        var names: [SampleStatistic] = [.lp, .acceptanceRate, .stepSize, .steps, .diverging]
         switch kernel {
-        case .hmc: names.append("energy")
-        case .nuts: names += ["energy", "tree_depth"]
+        case .hmc: names.append(.energy)
+        case .nuts: names += [.energy, .treeDepth]
         default: break
         }
         return names
+    }
+}
+
+/// One per-draw sample statistic, by its ArviZ name.
+enum SampleStatistic: String {
+    case lp
+    case acceptanceRate = "acceptance_rate"
+    case stepSize = "step_size"
+    case steps = "n_steps"
+    case diverging
+    case energy
+    case treeDepth = "tree_depth"
+
+    /// Its value for the one chain of `state` after a step.
+    @inline(__always)
+    func value(_ state: borrowing Chains) -> Double {
+        switch self {
+        case .lp: state.logDensities[0]
+        case .acceptanceRate: state.acceptanceProbabilities[0]
+        case .stepSize: state.stepSizes[0]
+        case .steps: Double(state.integrationSteps[0])
+        case .diverging: state.divergent[0] ? 1 : 0
+        case .energy: state.energies[0]
+        case .treeDepth: Double(state.treeDepths[0])
+        }
     }
 }
 
@@ -53,7 +78,7 @@ extension MCMCSampler {
         guard thin >= 1 else { throw SamplerError("thin must be at least 1 (got \(thin))") }
         let start = wallClock(), cpuStart = processCPUSeconds()
         let d = target.dimension
-        let names = MCMCDraws.statisticNames(kernel)
+        let names = MCMCDraws.statistics(kernel)
         var result = MCMCDraws(
             chains: chains, draws: draws, dimension: d, values: [Double](repeating: 0, count: Count.product(chains, draws, d)),
             sampleStats: [:], gradientEvaluations: 0, warmupGradientEvaluations: 0, wallSeconds: 0, cpuSeconds: 0,
@@ -86,7 +111,7 @@ extension MCMCSampler {
                 }
             }
         }
-        for (k, name) in names.enumerated() { result.sampleStats[name] = Array(stats[(k * chains * draws)..<((k + 1) * chains * draws)]) }
+        for (k, name) in names.enumerated() { result.sampleStats[name.rawValue] = Array(stats[(k * chains * draws)..<((k + 1) * chains * draws)]) }
         for c in 0..<chains {
             result.gradientEvaluations += counts[2 * c]
             result.warmupGradientEvaluations += counts[2 * c + 1]
@@ -106,24 +131,13 @@ extension MCMCSampler {
 struct DrawRecorder {
     let values: UnsafeMutablePointer<Double>
     let stats: UnsafeMutablePointer<Double>
-    let names: [String]
+    let names: [SampleStatistic]
     let chain: Int, chains: Int, draws: Int, thin: Int
 
     func record(_ state: borrowing Chains, step: Int) {
         guard step % thin == 0 else { return }
         let t = step / thin - 1, d = state.dimension
         for j in 0..<d { values[t * d + j] = state.positions[j] }
-        for (k, name) in names.enumerated() {
-            let value: Double = switch name {
-            case "lp": state.logDensities[0]
-            case "acceptance_rate": state.acceptanceProbabilities[0]
-            case "step_size": state.stepSizes[0]
-            case "n_steps": Double(state.integrationSteps[0])
-            case "diverging": state.divergent[0] ? 1 : 0
-            case "energy": state.energies[0]
-            default: Double(state.treeDepths[0])
-            }
-            stats[(k * chains + chain) * draws + t] = value
-        }
+        for (k, statistic) in names.enumerated() { stats[(k * chains + chain) * draws + t] = statistic.value(state) }
     }
 }

@@ -61,7 +61,8 @@ public struct MCMCSampler: Sampler {
         default: self.targetAcceptance = targetAcceptance ?? 0.75
         }
         self.initialScale = initialScale
-        self.metric = metric ?? (resolved == .window && (isNUTS || leapfrogKernel(kernel)) ? .diagonal : .identity)
+        self.metric = .identity
+        self.metric = metric ?? (resolved == .window && isHamiltonian ? .diagonal : .identity)
     }
 
     public var name: String {
@@ -72,6 +73,14 @@ public struct MCMCSampler: Sampler {
         case .dula: "dula"
         case .dmala: "dmala"
         case .nuts: "nuts"
+        }
+    }
+
+    /// Whether the kernel integrates Hamiltonian dynamics (HMC, NUTS): the kernels with a metric and a step-size search.
+    var isHamiltonian: Bool {
+        switch kernel {
+        case .hmc, .nuts: true
+        default: false
         }
     }
 
@@ -128,11 +137,11 @@ public struct MCMCSampler: Sampler {
         if !(initialScale > 0 && initialScale.isFinite) { throw SamplerError("initial scale must be positive") }
         if leapfrogSteps < 1 { throw SamplerError("leapfrog steps must be at least 1 (got \(leapfrogSteps))") }
         if !(stepJitter >= 0 && stepJitter < 1) { throw SamplerError("the step-size jitter must be in [0, 1) (got \(stepJitter))") }
-        if stepJitter > 0 && !leapfrogKernel(kernel) { throw SamplerError("step-size jitter applies to HMC, not \(name)") }
+        if stepJitter > 0 && !(isHamiltonian && maxTreeDepth == nil) { throw SamplerError("step-size jitter applies to HMC, not \(name)") }
         if let m = maxTreeDepth, !(1...30).contains(m) {
             throw SamplerError("the maximum tree depth must be in 1...30 (got \(m))")
         }
-        if metric != .identity && !(adaptation == .window && (maxTreeDepth != nil || leapfrogKernel(kernel))) {
+        if metric != .identity && !(adaptation == .window && isHamiltonian) {
             throw SamplerError("a \(metric.rawValue) metric is estimated by window adaptation of HMC or NUTS "
                 + "(--sampler hmc|nuts --adapt window); \(name) with --adapt \(settings["adaptation"]!) uses the identity")
         }
@@ -277,16 +286,10 @@ public struct MCMCSampler: Sampler {
             runChains(&chains, kernel: kernel, target: target, steps: warmupSteps, adaptation: &a) { _, _ in progress?.add(perStep) }
             if warmupSteps > 0 { a.finalize(&chains) }
         case .window:
-            if warmupSteps > 0 && (maxTreeDepth != nil || leapfrogKernel(self.kernel)) { findReasonableStepSizes(&chains, target: target) }
+            if warmupSteps > 0 && isHamiltonian { findReasonableStepSizes(&chains, target: target) }
             var a = WindowAdaptation(chains: chains, warmup: warmupSteps, metric: metric, targetAcceptance: targetAcceptance)
             runChains(&chains, kernel: kernel, target: target, steps: warmupSteps, adaptation: &a) { _, _ in progress?.add(perStep) }
             if warmupSteps > 0 { a.finalize(&chains) }
         }
     }
-}
-
-/// Whether the kernel integrates Hamiltonian dynamics with leapfrog steps (HMC; NUTS is checked apart).
-func leapfrogKernel(_ k: MCMCSampler.Kernel) -> Bool {
-    if case .hmc = k { return true }
-    return false
 }

@@ -22,12 +22,13 @@ public struct NUTSKernel: MCMCKernel {
 
     public func step<T: LogDensity>(_ chains: inout Chains, target: T) {
         let n = chains.count, d = chains.dimension
-        var scratch = NUTSScratch(dimension: d, maxTreeDepth: maxTreeDepth)
+        var scratch = NUTSScratch.take(from: &chains, dimension: d, maxTreeDepth: maxTreeDepth)
+        defer { chains.nutsScratch = scratch }
         let metric = chains.metric
         var evaluations = 0
         metric.withPointers { m in
             withChainPointers(&chains) { c in
-                scratch.storage.withUnsafeMutableBufferPointer { w in
+                scratch.withUnsafeMutableBufferPointer { w in
                     for i in 0..<n {
                         var t = NUTSTrajectory(
                             target: target, metric: m, chain: i, epsilon: c.stepSizes[i], maxDeltaH: divergenceThreshold,
@@ -44,14 +45,18 @@ public struct NUTSKernel: MCMCKernel {
 }
 
 /// The scratch of one NUTS transition: 5 phase points and 12 momentum-sized vectors at the top, 11 vectors per tree
-/// level, then the phase points' log-densities (allocated once per kernel step, reused by every chain of the batch).
-struct NUTSScratch {
-    var storage: [Double]
-
+/// level, then the phase points' log-densities. It lives in the batch's ``Chains`` (allocated on the first step, reused by
+/// every chain and every later step).
+enum NUTSScratch {
     static func vectors(maxTreeDepth: Int) -> Int { 5 * 4 + 12 + 11 * maxTreeDepth }
 
-    init(dimension d: Int, maxTreeDepth: Int) {
-        storage = [Double](repeating: 0, count: Self.vectors(maxTreeDepth: maxTreeDepth) * d + 5 + maxTreeDepth)
+    /// The batch's scratch, moved out of `chains` (no copy) and grown if it is too small; the caller puts it back.
+    static func take(from chains: inout Chains, dimension d: Int, maxTreeDepth: Int) -> [Double] {
+        var scratch = chains.nutsScratch
+        chains.nutsScratch = []
+        let needed = vectors(maxTreeDepth: maxTreeDepth) * d + 5 + maxTreeDepth
+        if scratch.count < needed { scratch = [Double](repeating: 0, count: needed) }
+        return scratch
     }
 }
 
@@ -312,13 +317,14 @@ func logAddExp(_ a: Double, _ b: Double) -> Double {
 /// gradient evaluations; positions are unchanged.
 public func findReasonableStepSizes<T: LogDensity>(_ chains: inout Chains, target: T) {
     let n = chains.count, d = chains.dimension
-    var scratch = NUTSScratch(dimension: d, maxTreeDepth: 1)
+    var scratch = NUTSScratch.take(from: &chains, dimension: d, maxTreeDepth: 1)
+    defer { chains.nutsScratch = scratch }
     let metric = chains.metric
     var evaluations = 0
     let threshold = Double.log(0.8)
     metric.withPointers { m in
         withChainPointers(&chains) { c in
-            scratch.storage.withUnsafeMutableBufferPointer { w in
+            scratch.withUnsafeMutableBufferPointer { w in
                 for i in 0..<n {
                     var t = NUTSTrajectory(target: target, metric: m, chain: i, epsilon: c.stepSizes[i], maxDeltaH: 1000,
                                            rng: c.generators[i], workspace: w.baseAddress!, dimension: d, maxTreeDepth: 1)

@@ -85,12 +85,6 @@ public enum MatrixKernels {
     ) {
         typealias V = SIMD4<Double>
         let vk = k / 4 * 4
-        @inline(__always) func load(_ p: UnsafePointer<Double>) -> V { UnsafeRawPointer(p).loadUnaligned(as: V.self) }
-        @inline(__always) func finish(_ s: V, _ x: UnsafePointer<Double>, _ y: UnsafePointer<Double>) -> Double {
-            var t = s.sum()
-            for i in vk..<k { t = t + x[i] * y[i] }
-            return t
-        }
         var r = 0
         while r + 2 <= m {
             let a0 = a + r * lda, a1 = a0 + lda
@@ -100,64 +94,67 @@ public enum MatrixKernels {
                 var s00 = V.zero, s01 = V.zero, s10 = V.zero, s11 = V.zero
                 var t = 0
                 while t < vk {
-                    let x0 = load(a0 + t), x1 = load(a1 + t), y0 = load(b0 + t), y1 = load(b1 + t)
+                    let x0: V = DenseKernels.load(a0 + t), x1: V = DenseKernels.load(a1 + t)
+                    let y0: V = DenseKernels.load(b0 + t), y1: V = DenseKernels.load(b1 + t)
                     s00 = s00 + x0 * y0
                     s01 = s01 + x0 * y1
                     s10 = s10 + x1 * y0
                     s11 = s11 + x1 * y1
                     t += 4
                 }
-                c[r * ldc + j] = finish(s00, a0, b0)
-                c[r * ldc + j + 1] = finish(s01, a0, b1)
-                c[(r + 1) * ldc + j] = finish(s10, a1, b0)
-                c[(r + 1) * ldc + j + 1] = finish(s11, a1, b1)
+                c[r * ldc + j] = laneSum(s00, a0, b0, from: vk, to: k)
+                c[r * ldc + j + 1] = laneSum(s01, a0, b1, from: vk, to: k)
+                c[(r + 1) * ldc + j] = laneSum(s10, a1, b0, from: vk, to: k)
+                c[(r + 1) * ldc + j + 1] = laneSum(s11, a1, b1, from: vk, to: k)
                 j += 2
             }
             if j < n {
-                singleRow(a0, b + j * ldb, ldb, 1, k, c + r * ldc + j)
-                singleRow(a1, b + j * ldb, ldb, 1, k, c + (r + 1) * ldc + j)
+                rowDotsSingleRow(a0, b + j * ldb, ldb, 1, k, c + r * ldc + j)
+                rowDotsSingleRow(a1, b + j * ldb, ldb, 1, k, c + (r + 1) * ldc + j)
             }
             r += 2
         }
-        if r < m { singleRow(a + r * lda, b, ldb, n, k, c + r * ldc) }
+        if r < m { rowDotsSingleRow(a + r * lda, b, ldb, n, k, c + r * ldc) }
     }
 
-    /// One row of A against `n` rows of B, two at a time, with ``rowDots``'s arithmetic.
+    /// One row of A against `n` rows of B, two at a time (a last one alone), with ``rowDots``'s arithmetic.
     @inline(__always)
-    static func singleRow(_ a0: UnsafePointer<Double>, _ b: UnsafePointer<Double>, _ ldb: Int, _ n: Int, _ k: Int,
-                          _ c: UnsafeMutablePointer<Double>) {
+    static func rowDotsSingleRow(_ a0: UnsafePointer<Double>, _ b: UnsafePointer<Double>, _ ldb: Int, _ n: Int, _ k: Int,
+                                 _ c: UnsafeMutablePointer<Double>) {
         typealias V = SIMD4<Double>
         let vk = k / 4 * 4
-        @inline(__always) func load(_ p: UnsafePointer<Double>) -> V { UnsafeRawPointer(p).loadUnaligned(as: V.self) }
-        @inline(__always) func finish(_ s: V, _ x: UnsafePointer<Double>, _ y: UnsafePointer<Double>) -> Double {
-            var t = s.sum()
-            for i in vk..<k { t = t + x[i] * y[i] }
-            return t
-        }
         var j = 0
         while j + 2 <= n {
             let b0 = b + j * ldb, b1 = b0 + ldb
             var s0 = V.zero, s1 = V.zero
             var t = 0
             while t < vk {
-                let x = load(a0 + t)
-                s0 = s0 + x * load(b0 + t)
-                s1 = s1 + x * load(b1 + t)
+                let x: V = DenseKernels.load(a0 + t)
+                s0 = s0 + x * DenseKernels.load(b0 + t)
+                s1 = s1 + x * DenseKernels.load(b1 + t)
                 t += 4
             }
-            c[j] = finish(s0, a0, b0)
-            c[j + 1] = finish(s1, a0, b1)
+            c[j] = laneSum(s0, a0, b0, from: vk, to: k)
+            c[j + 1] = laneSum(s1, a0, b1, from: vk, to: k)
             j += 2
         }
         if j < n {
             let bj = b + j * ldb
             var s = V.zero, t = 0
             while t < vk {
-                s = s + load(a0 + t) * load(bj + t)
+                s = s + DenseKernels.load(a0 + t) * DenseKernels.load(bj + t)
                 t += 4
             }
-            c[j] = finish(s, a0, bj)
+            c[j] = laneSum(s, a0, bj, from: vk, to: k)
         }
+    }
+
+    /// ``rowDots``'s entry: the four lanes summed, then the scalar tail `Σ_{t ∈ [from, to)} x[t] y[t]` added in order.
+    @inline(__always)
+    static func laneSum(_ s: SIMD4<Double>, _ x: UnsafePointer<Double>, _ y: UnsafePointer<Double>, from: Int, to: Int) -> Double {
+        var t = s.sum()
+        for i in from..<to { t = t + x[i] * y[i] }
+        return t
     }
 
     /// The 4×2 register tile: `Σ_t a_r[t] b_s[t]` for the 4 packed rows `a_r = a + r·k` and the rows `b0`, `b1`.
