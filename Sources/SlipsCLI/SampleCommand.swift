@@ -192,7 +192,7 @@ struct SampleCommand: ParsableCommand {
     var seed: UInt64 = 0
     @Option(help: "Worker threads (default: all cores). Output does not depend on it.")
     var threads: Int?
-    @Option(help: "Run shard k of n (k/n, 0-based); `slips merge` joins the shards.")
+    @Option(help: "Run shard k of n (k/n, 0-based), or `auto`: the shard of this SLURM job-array task (SLURM_ARRAY_TASK_ID of an `sbatch --array=MIN-MAX[:STEP]` array). `slips merge` joins the shards.")
     var shard: String?
 
     // Output.
@@ -514,10 +514,11 @@ struct SampleCommand: ParsableCommand {
 
     func parseShard() throws -> (index: Int, count: Int) {
         guard let s = shard else { return (0, 1) }
+        if s == "auto" { return try SamplingJob.slurmArrayShard(environment: ProcessInfo.processInfo.environment) }
         let parts = s.split(separator: "/")
         guard parts.count == 2, parts.allSatisfy({ !$0.isEmpty && $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) }),
               let k = Int(parts[0]), let n = Int(parts[1]) else {
-            throw CLIError("--shard must look like k/n, e.g. 0/4 (got '\(s)')")
+            throw CLIError("--shard must look like k/n, e.g. 0/4, or be auto (got '\(s)')")
         }
         guard n > 0, k >= 0, k < n else { throw CLIError("--shard k/n needs 0 <= k < n (got \(s))") }
         return (k, n)

@@ -48,6 +48,35 @@ import Testing
         #expect(try Data(contentsOf: URL(fileURLWithPath: merged)) == Data(contentsOf: URL(fileURLWithPath: full)))
     }
 
+    /// `--shard auto` in the tasks of a SLURM array `--array=1-5:2` (three tasks): the merged shards are the full run;
+    /// outside an array it is one clear error and no file.
+    @Test func slurmArrayShardsMergeToTheFullRun() throws {
+        let dir = try tempDir()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let common = ["sample", "--target", "funnel", "--samples", "10", "--steps", "8", "--seed", "5", "--quiet"]
+        let base = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("SLURM_") }
+        let full = dir.appendingPathComponent("full.npy").path
+        #expect(try slips(common + ["--output", full]).status == 0)
+        var parts: [String] = []
+        for id in [5, 1, 3] {
+            let p = dir.appendingPathComponent("task\(id).npy").path
+            let array = ["SLURM_ARRAY_TASK_ID": "\(id)", "SLURM_ARRAY_TASK_MIN": "1", "SLURM_ARRAY_TASK_MAX": "5",
+                         "SLURM_ARRAY_TASK_STEP": "2", "SLURM_ARRAY_TASK_COUNT": "3"]
+            let r = try SlipsExecutable.run(common + ["--shard", "auto", "--output", p],
+                                            environment: base.merging(array) { $1 })
+            #expect(r.status == 0, "\(r.stderr)")
+            parts.append(p)
+        }
+        let merged = dir.appendingPathComponent("merged.npy").path
+        #expect(try slips(["merge"] + parts + ["--output", merged]).status == 0)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: merged)) == Data(contentsOf: URL(fileURLWithPath: full)))
+        let lone = dir.appendingPathComponent("lone.npy").path
+        let r = try SlipsExecutable.run(common + ["--shard", "auto", "--output", lone], environment: base)
+        #expect(r.status == 1)
+        #expect(r.stderr.split(separator: "\n").count == 1 && r.stderr.contains("SLURM_ARRAY_TASK_ID"), "\(r.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: lone))
+    }
+
     @Test(arguments: [
         ["--target", "nope"],
         ["--sampler", "gibbs"],

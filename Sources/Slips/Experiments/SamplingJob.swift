@@ -48,6 +48,36 @@ public struct SamplingJob: Sendable {
         self.shard = shard
     }
 
+    /// The shard of a SLURM job-array task (`sbatch --array=MIN-MAX[:STEP]`), for `--shard auto`: task
+    /// `SLURM_ARRAY_TASK_ID` runs shard `(ID − MIN)/STEP` of `SLURM_ARRAY_TASK_COUNT`. Throws ``SamplerError`` naming
+    /// what is wrong when the variables are missing, malformed or describe an array that is not evenly spaced (a list
+    /// such as `--array=1,4,9` cannot be numbered by arithmetic; give `--shard k/n` there).
+    public static func slurmArrayShard(environment: [String: String]) throws -> (index: Int, count: Int) {
+        func value(_ name: String) throws -> Int? {
+            guard let text = environment[name] else { return nil }
+            guard let v = Int(text) else {
+                throw SamplerError("--shard auto: \(name) is '\(text)', not an integer")
+            }
+            return v
+        }
+        guard let id = try value("SLURM_ARRAY_TASK_ID") else {
+            throw SamplerError("--shard auto reads SLURM_ARRAY_TASK_ID, which is not set: run it in a SLURM job array "
+                + "(sbatch --array=0-N) or give --shard k/n")
+        }
+        guard let lo = try value("SLURM_ARRAY_TASK_MIN"), let hi = try value("SLURM_ARRAY_TASK_MAX"),
+              let count = try value("SLURM_ARRAY_TASK_COUNT") else {
+            throw SamplerError("--shard auto needs SLURM_ARRAY_TASK_MIN, SLURM_ARRAY_TASK_MAX and SLURM_ARRAY_TASK_COUNT "
+                + "besides SLURM_ARRAY_TASK_ID (set by sbatch --array)")
+        }
+        let step = try value("SLURM_ARRAY_TASK_STEP") ?? 1
+        guard count > 0, step > 0, lo <= id, id <= hi,
+              (id - lo) % step == 0, hi - lo == (count - 1) * step else {
+            throw SamplerError("--shard auto: the job array (tasks \(lo)…\(hi), step \(step), \(count) tasks, this one \(id)) "
+                + "is not an evenly spaced range MIN-MAX[:STEP]; give --shard k/n")
+        }
+        return ((id - lo) / step, count)
+    }
+
     /// Physical memory of the machine in bytes (1 TiB if it cannot be read).
     public static var physicalMemory: Double {
         #if canImport(Glibc)
