@@ -1,4 +1,6 @@
+import ArgumentParser
 import Foundation
+import Synchronization
 import Slips
 
 /// Progress on standard error (DESIGN.md §4): a bar with rate and ETA on a terminal, a line every 10 s
@@ -82,14 +84,87 @@ final class ProgressDisplay: @unchecked Sendable {
 }
 
 /// Runs `body` with a progress display of `total` units (stopped when `body` returns or throws), turning library errors
-/// into one-line CLI errors.
+/// into one-line CLI errors. Ctrl-C (SIGINT) or SIGTERM (a batch system's time limit) while it runs cancels the run: the
+/// sampler stops at its next check, nothing is written, and the command exits with 128 + the signal's number after
+/// one line on standard error; a second signal ends the process at once.
 func withProgress<R>(label: String, total: Int, quiet: Bool, unit: String? = nil, _ body: (ProgressCounter) throws -> R) throws -> R {
     let counter = ProgressCounter(total: total)
     let display = ProgressDisplay(counter: counter, label: label)
     if let unit { display.unit = unit }
+    let interrupts = InterruptHandler(cancelling: counter)
+    defer { interrupts.stop() }
     display.start(quiet: quiet)
-    return try cliErrors {
-        defer { display.stop(quiet: quiet) }
-        return try body(counter)
+    do {
+        return try cliErrors {
+            defer { display.stop(quiet: quiet) }
+            return try body(counter)
+        }
+    } catch is RunCancelled {
+        let signal = interrupts.received ?? SIGINT
+        printError("slips: interrupted by \(signal == SIGTERM ? "SIGTERM" : "Ctrl-C (SIGINT)"): the run stopped and nothing was written")
+        throw ExitCode(128 + signal)
+    }
+}
+
+/// The first SIGINT or SIGTERM received while an ``InterruptHandler`` is installed (0: none). Set by the signal handler
+/// with a lock-free store, the one thing it does besides `_exit` on a second signal.
+nonisolated let receivedSignal = Atomic<Int32>(0)
+
+/// Turns SIGINT and SIGTERM into ``ProgressCounter/cancel()`` while installed: the handler records the signal, and a
+/// watcher thread of its own (the dispatch pool's threads are the run's workers) cancels the counter within 20 ms; a
+/// second signal exits at once with 128 + its number. ``stop()`` restores the default actions.
+final class InterruptHandler: @unchecked Sendable {
+    private let lock = NSLock()
+    private var running = true
+
+    /// The first signal received, if any.
+    var received: Int32? {
+        let s = receivedSignal.load(ordering: .sequentiallyConsistent)
+        return s == 0 ? nil : s
+    }
+
+    /// Signals this handler took over (a SIGINT ignored on entry, as a shell leaves it for a background job, stays
+    /// ignored).
+    private var handled: [Int32] = []
+
+    init(cancelling counter: ProgressCounter) {
+        receivedSignal.store(0, ordering: .sequentiallyConsistent)
+        for signo in [SIGINT, SIGTERM] {
+            let previous = signal(signo) { signo in
+                if receivedSignal.exchange(signo, ordering: .sequentiallyConsistent) != 0 { _exit(128 + signo) }
+            }
+            if signo == SIGINT, let previous, unsafeBitCast(previous, to: Int.self) == unsafeBitCast(SIG_IGN, to: Int.self) {
+                signal(signo, SIG_IGN)
+            } else {
+                handled.append(signo)
+            }
+        }
+        // A parent may have started us with the signals blocked (test runners do); this thread takes them.
+        var set = sigset_t()
+        sigemptyset(&set)
+        for signo in handled { sigaddset(&set, signo) }
+        pthread_sigmask(SIG_UNBLOCK, &set, nil)
+        Thread.detachNewThread { [self] in
+            while isRunning {
+                if received != nil {
+                    counter.cancel()
+                    return
+                }
+                usleep(20_000)
+            }
+        }
+    }
+
+    private var isRunning: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return running
+    }
+
+    func stop() {
+        lock.lock()
+        running = false
+        lock.unlock()
+        for signo in handled { signal(signo, SIG_DFL) }
     }
 }

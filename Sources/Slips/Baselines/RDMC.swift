@@ -138,7 +138,7 @@ public struct RDMCSampler: Sampler {
         let d = target.dimension, n = indices.count
         var out = Points(count: n, dimension: d)
         let bs = c.blockSize ?? Swift.max(1, Swift.min(64, 16384 / (c.proposals * d)))
-        let total = runSampleBlocks(count: n, dimension: d, blockSize: bs, threads: threads, output: &out) { local, o in
+        let total = try runSampleBlocks(count: n, dimension: d, blockSize: bs, threads: threads, progress: progress, output: &out) { local, o in
             let global = (indices.lowerBound + local.lowerBound)..<(indices.lowerBound + local.upperBound)
             return runBlock(target, samples: global, seed: seed, output: o, progress: progress)
         }

@@ -332,7 +332,7 @@ struct AnnealingEngine: Sendable {
             logStart.withUnsafeMutableBufferPointer { l0 in
                 let shared = UncheckedSendable(
                     (bp.baseAddress!, sp.baseAddress!, la.baseAddress!, lb.baseAddress!, l0.baseAddress!))
-                ParallelBlocks.run(count: blockCount, blockSize: 1, threads: threads) { range in
+                ParallelBlocks.run(count: blockCount, blockSize: 1, threads: threads, cancellation: progress) { range in
                     let (chainsBase, statsBase, la, lb, l0) = shared.value
                     let b = range.lowerBound
                     let offset = b * bs
@@ -343,7 +343,8 @@ struct AnnealingEngine: Sendable {
                         chainsBase[b].evaluate(tempered)
                         var rule = adaptationRule
                         var acceptance = 0.0
-                        runChains(&chainsBase[b], kernel: MALAKernel(), target: tempered, steps: S, adaptation: &rule) {
+                        runChains(&chainsBase[b], kernel: MALAKernel(), target: tempered, steps: S, adaptation: &rule,
+                                  cancellation: progress) {
                             ch, _ in
                             for p in ch.acceptanceProbabilities { acceptance += p }
                         }
@@ -372,6 +373,7 @@ struct AnnealingEngine: Sendable {
 
         parallelPass(moveAt: nil, evaluateWeights: true)
         for k in 1..<K {
+            try progress?.checkCancelled()
             // Incremental log-weights log γ_k(x) - log γ_{k-1}(x) (serial: a population-level step).
             let bk = betas[k], bPrev = betas[k - 1]
             let logBefore = logWeights.logSumExp()
@@ -417,6 +419,7 @@ struct AnnealingEngine: Sendable {
             }
             parallelPass(moveAt: k, evaluateWeights: k < K - 1)
         }
+        try progress?.checkCancelled()
 
         // Output in particle order.
         var index = 0

@@ -196,7 +196,8 @@ public struct BinaryMeasurementSampler<D: Denoiser>: Sampler {
         let d = target.dimension, start = wallClock()
         try validate(dimension: d)
         var out = Points(count: indices.count, dimension: 3 * d)
-        let total = runSampleBlocks(count: indices.count, dimension: 3 * d, blockSize: blockSize, threads: threads, output: &out) {
+        let total = try runSampleBlocks(count: indices.count, dimension: 3 * d, blockSize: blockSize, threads: threads,
+                                        progress: progress, output: &out) {
             local, o in
             runBlock(dimension: d, samples: (indices.lowerBound + local.lowerBound)..<(indices.lowerBound + local.upperBound),
                      seed: seed, output: o, progress: progress)
@@ -300,9 +301,11 @@ public struct BinaryMeasurementSampler<D: Denoiser>: Sampler {
         }
         switch walk {
         case .discreteLangevin(_, let adjusted):
-            runChains(&chains, kernel: DiscreteLangevinKernel(adjusted: adjusted), target: law, steps: steps, adaptation: &fixed, observe: observe)
+            runChains(&chains, kernel: DiscreteLangevinKernel(adjusted: adjusted), target: law, steps: steps, adaptation: &fixed,
+                      cancellation: progress, observe: observe)
         case .twoStage:
-            runChains(&chains, kernel: BinaryTwoStageKernel(alpha: alpha), target: law, steps: steps, adaptation: &fixed, observe: observe)
+            runChains(&chains, kernel: BinaryTwoStageKernel(alpha: alpha), target: law, steps: steps, adaptation: &fixed,
+                      cancellation: progress, observe: observe)
         }
         progress?.add(n)
         y = chains.positions

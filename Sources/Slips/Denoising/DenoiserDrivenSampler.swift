@@ -27,13 +27,13 @@ extension DenoiserDrivenSampler {
     /// size unless `blockSize`), checks the output is finite and returns it with the work counts.
     /// Each sample writes `rowsPerSample` rows of d values (several draws of one chain), in sample order.
     func runBlocks<T: LogDensity>(
-        _ target: T, indices: Range<Int>, threads: Int, blockSize: Int?, rowsPerSample: Int = 1,
+        _ target: T, indices: Range<Int>, threads: Int, blockSize: Int?, rowsPerSample: Int = 1, progress: ProgressCounter?,
         _ block: @Sendable (Range<Int>, UnsafeMutablePointer<Double>) -> WorkCounts
     ) throws -> (points: Points, work: WorkCounts, wallSeconds: Double) {
         let d = target.dimension * rowsPerSample, start = wallClock()
         var out = Points(count: indices.count, dimension: d)
-        let total = runSampleBlocks(count: indices.count, dimension: d, blockSize: blockSize ?? denoiser.preferredBlockSize(dimension: d),
-                                    threads: threads, output: &out) { local, o in
+        let total = try runSampleBlocks(count: indices.count, dimension: d, blockSize: blockSize ?? denoiser.preferredBlockSize(dimension: d),
+                                    threads: threads, progress: progress, output: &out) { local, o in
             block((indices.lowerBound + local.lowerBound)..<(indices.lowerBound + local.upperBound), o)
         }
         try checkFinite(out, firstIndex: indices.lowerBound, sampler: name)

@@ -68,7 +68,7 @@ public struct SequentialMultimeasurementSampler<D: Denoiser>: DenoiserDrivenSamp
             throw SamplerError("SMS with the adjusted (MALA) kernel needs the stage log-density (Gaussian-mixture targets)")
         }
         try denoiser.check(.gaussian, dimension: d)
-        let r = try runBlocks(target, indices: indices, threads: threads, blockSize: blockSize) { samples, o in
+        let r = try runBlocks(target, indices: indices, threads: threads, blockSize: blockSize, progress: progress) { samples, o in
             runBlock(target, samples: samples, seed: seed, output: o, progress: progress)
         }
         return SampleSet(r, firstIndex: indices.lowerBound)

@@ -43,7 +43,7 @@ public struct WalkJumpSampler<D: Denoiser>: DenoiserDrivenSampler {
             throw SamplerError("walk-jump needs sigma > 0, at least one step and one draw")
         }
         try denoiser.check(.gaussian, dimension: target.dimension)
-        let r = try runBlocks(target, indices: indices, threads: threads, blockSize: blockSize, rowsPerSample: draws) { samples, o in
+        let r = try runBlocks(target, indices: indices, threads: threads, blockSize: blockSize, rowsPerSample: draws, progress: progress) { samples, o in
             runBlock(target, samples: samples, seed: seed, output: o, progress: progress)
         }
         return SampleSet(r, firstIndex: indices.lowerBound)
@@ -145,7 +145,7 @@ public struct JointMultimeasurementSampler<D: Denoiser>: DenoiserDrivenSampler {
             throw SamplerError("JMS needs sigma > 0, at least one measurement and one step")
         }
         try denoiser.check(.gaussian, dimension: target.dimension)
-        let r = try runBlocks(target, indices: indices, threads: threads, blockSize: blockSize) { samples, o in
+        let r = try runBlocks(target, indices: indices, threads: threads, blockSize: blockSize, progress: progress) { samples, o in
             runBlock(target, samples: samples, seed: seed, output: o, progress: progress)
         }
         return SampleSet(r, firstIndex: indices.lowerBound)

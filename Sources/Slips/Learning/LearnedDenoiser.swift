@@ -146,6 +146,7 @@ public struct LearnedDenoiser: Denoiser {
         _ y: Span<Double>, model observation: ObservationModel, target: T, into estimate: inout MutableSpan<Double>,
         state: inout State
     ) {
+        if state.progress?.isCancelled == true { return }  // the run throws RunCancelled; the estimate is not used
         let d = model.dimension, r = PredictionWorkspace.rows
         y.withUnsafeBufferPointer { y in
             estimate.withUnsafeMutableBufferPointer { out in

@@ -55,6 +55,7 @@ public struct ImportanceSampledDenoiser: Denoiser {
         guard case .gaussian(let a, let v) = model else {
             preconditionFailure("ImportanceSampledDenoiser.check rejects non-Gaussian observation models")
         }
+        if state.progress?.isCancelled == true { return }  // the run throws RunCancelled; the estimate is not used
         let d = target.dimension, b = state.sources.count, P = proposalPairs
         let s = v.squareRoot() / a
         y.withUnsafeBufferPointer { yb in

@@ -158,6 +158,7 @@ public struct MCMCDenoiser: Denoiser {
         _ y: Span<Double>, model: ObservationModel, target: T, into estimate: inout MutableSpan<Double>,
         state: inout State
     ) {
+        if state.progress?.isCancelled == true { return }  // the run throws RunCancelled; the estimate is not used
         y.withUnsafeBufferPointer { yb in
             let y = yb.baseAddress!
             switch model {
@@ -220,7 +221,8 @@ public struct MCMCDenoiser: Denoiser {
         if state.warmupPending, case .warm(let f) = start {
             state.warmupPending = false
             state.chains.evaluate(posterior)
-            runChains(&state.chains, kernel: kernel, target: posterior, steps: f * steps, adaptation: &state.adaptation)
+            runChains(&state.chains, kernel: kernel, target: posterior, steps: f * steps, adaptation: &state.adaptation,
+                      cancellation: state.progress)
         }
         state.chains.evaluate(posterior)
         let d = posterior.dimension, c = chains, nc = state.chains.count, keepFrom = steps - keep
@@ -229,7 +231,8 @@ public struct MCMCDenoiser: Denoiser {
         estimate.withUnsafeMutableBufferPointer { ub in
             let u = ub.baseAddress!
             for i in 0..<ub.count { u[i] = 0 }
-            runChains(&state.chains, kernel: kernel, target: posterior, steps: steps, adaptation: &state.adaptation) {
+            runChains(&state.chains, kernel: kernel, target: posterior, steps: steps, adaptation: &state.adaptation,
+                      cancellation: state.progress) {
                 ch, step in
                 counts.acceptanceSum += ch.acceptanceProbabilities.reduce(0, +)
                 counts.acceptanceCount += Double(nc)

@@ -61,7 +61,7 @@ public struct StochasticLocalizationSampler<Process: ObservationProcess, D: Deno
         let n = indices.count
         var out = Points(count: n, dimension: d)
         let bs = blockSize ?? denoiser.preferredBlockSize(dimension: d)
-        let total = runSampleBlocks(count: n, dimension: d, blockSize: bs, threads: threads, output: &out) { local, o in
+        let total = try runSampleBlocks(count: n, dimension: d, blockSize: bs, threads: threads, progress: progress, output: &out) { local, o in
             let global = (indices.lowerBound + local.lowerBound)..<(indices.lowerBound + local.upperBound)
             return runBlock(target, samples: global, seed: seed, output: o, progress: progress)
         }
@@ -102,6 +102,7 @@ public struct StochasticLocalizationSampler<Process: ObservationProcess, D: Deno
             process.refine(&ys, estimate: u.span, rows: b, dimension: d, streams: &streams)
         }
         for step in 0..<process.stepCount {
+            if progress?.isCancelled == true { break }  // the run throws RunCancelled
             denoise(step)
             var ys = y.mutableSpan
             process.advance(&ys, step: step, estimate: u.span, rows: b, dimension: d, streams: &streams)

@@ -92,7 +92,7 @@ extension MCMCSampler {
                     adapted.withUnsafeMutableBufferPointer { ad in
                         let out = (SharedBuffer(v.baseAddress!), SharedBuffer(st.baseAddress!))
                         let shared = UncheckedSendable((ct.baseAddress!, ad.baseAddress!))
-                        ParallelBlocks.run(count: chains, blockSize: 1, threads: threads) { range in
+                        ParallelBlocks.run(count: chains, blockSize: 1, threads: threads, cancellation: progress) { range in
                             let c = range.lowerBound
                             let recorder = DrawRecorder(
                                 values: out.0.base + c * draws * d, stats: out.1.base, names: names, chain: c, chains: chains,
@@ -111,6 +111,7 @@ extension MCMCSampler {
                 }
             }
         }
+        try progress?.checkCancelled()  // chains that never started have no adapted state
         for (k, name) in names.enumerated() { result.sampleStats[name.rawValue] = Array(stats[(k * chains * draws)..<((k + 1) * chains * draws)]) }
         for c in 0..<chains {
             result.gradientEvaluations += counts[2 * c]

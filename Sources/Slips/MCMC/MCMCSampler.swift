@@ -169,7 +169,7 @@ public struct MCMCSampler: Sampler {
         let start = wallClock()
         let d = target.dimension, n = indices.count
         var out = Points(count: n, dimension: d)
-        let total = runSampleBlocks(count: n, dimension: d, blockSize: blockSize, threads: threads, output: &out) {
+        let total = try runSampleBlocks(count: n, dimension: d, blockSize: blockSize, threads: threads, progress: progress, output: &out) {
             local, o in
             let global = (indices.lowerBound + local.lowerBound)..<(indices.lowerBound + local.upperBound)
             return runBlock(target, chains: global, seed: seed, output: o, progress: progress)
@@ -261,7 +261,7 @@ public struct MCMCSampler: Sampler {
         warmUp(kernel, &chains, target, progress)
         let perStep = progressPerStep(chains: chains.count)
         var fixed = FixedStepSize()
-        runChains(&chains, kernel: kernel, target: target, steps: samplingSteps, adaptation: &fixed) { ch, s in
+        runChains(&chains, kernel: kernel, target: target, steps: samplingSteps, adaptation: &fixed, cancellation: progress) { ch, s in
             observe(ch, s)
             progress?.add(perStep)
         }
@@ -277,18 +277,26 @@ public struct MCMCSampler: Sampler {
         switch adaptation {
         case .none:
             var a = FixedStepSize()
-            runChains(&chains, kernel: kernel, target: target, steps: warmupSteps, adaptation: &a) { _, _ in progress?.add(perStep) }
+            runChains(&chains, kernel: kernel, target: target, steps: warmupSteps, adaptation: &a, cancellation: progress) {
+                _, _ in progress?.add(perStep)
+            }
         case .multiplicative:
             var a = MultiplicativeAdaptation(targetAcceptance: targetAcceptance)
-            runChains(&chains, kernel: kernel, target: target, steps: warmupSteps, adaptation: &a) { _, _ in progress?.add(perStep) }
+            runChains(&chains, kernel: kernel, target: target, steps: warmupSteps, adaptation: &a, cancellation: progress) {
+                _, _ in progress?.add(perStep)
+            }
         case .dualAveraging:
             var a = DualAveraging(chains: chains, targetAcceptance: targetAcceptance)
-            runChains(&chains, kernel: kernel, target: target, steps: warmupSteps, adaptation: &a) { _, _ in progress?.add(perStep) }
+            runChains(&chains, kernel: kernel, target: target, steps: warmupSteps, adaptation: &a, cancellation: progress) {
+                _, _ in progress?.add(perStep)
+            }
             if warmupSteps > 0 { a.finalize(&chains) }
         case .window:
             if warmupSteps > 0 && isHamiltonian { findReasonableStepSizes(&chains, target: target) }
             var a = WindowAdaptation(chains: chains, warmup: warmupSteps, metric: metric, targetAcceptance: targetAcceptance)
-            runChains(&chains, kernel: kernel, target: target, steps: warmupSteps, adaptation: &a) { _, _ in progress?.add(perStep) }
+            runChains(&chains, kernel: kernel, target: target, steps: warmupSteps, adaptation: &a, cancellation: progress) {
+                _, _ in progress?.add(perStep)
+            }
             if warmupSteps > 0 { a.finalize(&chains) }
         }
     }

@@ -6,14 +6,19 @@ import Synchronization
 /// count, and every item's randomness comes from its own stream.
 public enum ParallelBlocks {
     /// Calls `body(range)` once for each block `[k·blockSize, min((k+1)·blockSize, count))`, on up to `threads`
-    /// threads. `body` must write only to its own block's output.
-    public static func run(count: Int, blockSize: Int, threads: Int, _ body: @Sendable (Range<Int>) -> Void) {
+    /// threads. `body` must write only to its own block's output. Once `cancellation` is cancelled no further block
+    /// starts (the caller checks the counter and throws).
+    public static func run(count: Int, blockSize: Int, threads: Int, cancellation: ProgressCounter? = nil,
+                           _ body: @Sendable (Range<Int>) -> Void) {
         guard count > 0 else { return }
         let bs = Swift.max(1, blockSize)
         let blocks = (count + bs - 1) / bs
         let workers = Swift.max(1, Swift.min(threads, blocks))
         if workers == 1 {
-            for b in 0..<blocks { body((b * bs)..<Swift.min(count, (b + 1) * bs)) }
+            for b in 0..<blocks {
+                if let cancellation, cancellation.isCancelled { return }
+                body((b * bs)..<Swift.min(count, (b + 1) * bs))
+            }
             return
         }
         let next = Atomic<Int>(0)
@@ -22,7 +27,7 @@ public enum ParallelBlocks {
             DispatchQueue.concurrentPerform(iterations: workers) { _ in
                 while true {
                     let b = next.wrappingAdd(1, ordering: .relaxed).oldValue
-                    if b >= blocks { break }
+                    if b >= blocks || cancellation?.isCancelled == true { break }
                     box.value((b * bs)..<Swift.min(count, (b + 1) * bs))
                 }
             }
