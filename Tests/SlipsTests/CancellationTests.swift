@@ -67,13 +67,16 @@ import Testing
         p.standardError = err
         p.standardOutput = FileHandle.nullDevice
         try p.run()
+        defer { if p.isRunning { kill(p.processIdentifier, SIGKILL) } }  // never leave a long run behind
         Thread.sleep(forTimeInterval: 1.5)
         #expect(p.isRunning, "the run ended before the signal")
         let sent = Date()
         kill(p.processIdentifier, signal)
-        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        p.waitUntilExit()
+        while p.isRunning && Date().timeIntervalSince(sent) < 10 { Thread.sleep(forTimeInterval: 0.01) }
         let took = Date().timeIntervalSince(sent)
+        if p.isRunning { kill(p.processIdentifier, SIGKILL) }
+        p.waitUntilExit()
+        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         #expect(took < 1.5, "stopped \(took) s after the signal")
         #expect(p.terminationReason == .exit && p.terminationStatus == 128 + signal, "status \(p.terminationStatus): \(stderr)")
         #expect(stderr.split(separator: "\n").count == 1 && stderr.contains(words) && stderr.contains("nothing was written"),
