@@ -4,10 +4,10 @@ import Synchronization
 /// Runs `steps` kernel steps on a batch of chains, feeding each step's info to `adaptation` and then to
 /// `observe(chains, stepIndex)` (stepIndex from 1). This is the one chain loop of the library: plain MCMC,
 /// the SLIPS denoiser and the baselines all go through it (DESIGN.md §2, "Driver").
-@inline(__always)
 ///
 /// With `cancellation`, the loop stops before the next step once that counter has been cancelled (the chains are left
 /// where they are; the run that owns the counter throws ``RunCancelled``).
+@inline(__always)
 public func runChains<K: MCMCKernel, T: LogDensity, A: StepSizeAdaptation>(
     _ chains: inout Chains, kernel: K, target: T, steps: Int, adaptation: inout A,
     cancellation: ProgressCounter? = nil, observe: (borrowing Chains, Int) -> Void = { _, _ in }
@@ -21,7 +21,7 @@ public func runChains<K: MCMCKernel, T: LogDensity, A: StepSizeAdaptation>(
 }
 
 /// Thread-safe counter of work done, polled by progress displays (DESIGN.md §4), and the run's cancellation flag
-/// (issue 26): ``cancel()`` from any thread (a signal handler's queue, a foreign callback that failed) makes every
+/// (issue 26): ``cancel()`` from any thread (the CLI's signal watcher, a foreign callback that failed) makes every
 /// sampler given this counter stop at its next check — before each block, each kernel step and each denoiser call —
 /// and throw ``RunCancelled`` instead of returning samples.
 public final class ProgressCounter: Sendable {
