@@ -1,4 +1,3 @@
-import ArgumentParser
 import Foundation
 import Synchronization
 import Slips
@@ -85,8 +84,8 @@ final class ProgressDisplay: @unchecked Sendable {
 
 /// Runs `body` with a progress display of `total` units (stopped when `body` returns or throws), turning library errors
 /// into one-line CLI errors. Ctrl-C (SIGINT) or SIGTERM (a batch system's time limit) while it runs cancels the run: the
-/// sampler stops at its next check, nothing is written, and the command exits with 128 + the signal's number after
-/// one line on standard error; a second signal ends the process at once.
+/// sampler stops at its next check, nothing is written, one line goes to standard error, and the process ends by that
+/// signal (so a shell loop around `slips` stops too: status 130 or 143); a second signal ends it at once.
 func withProgress<R>(label: String, total: Int, quiet: Bool, unit: String? = nil, _ body: (ProgressCounter) throws -> R) throws -> R {
     let counter = ProgressCounter(total: total)
     let display = ProgressDisplay(counter: counter, label: label)
@@ -95,27 +94,32 @@ func withProgress<R>(label: String, total: Int, quiet: Bool, unit: String? = nil
     defer { interrupts.stop() }
     display.start(quiet: quiet)
     do {
-        return try cliErrors {
+        let result = try cliErrors {
             defer { display.stop(quiet: quiet) }
             return try body(counter)
         }
+        // A signal after the run's last check (during the metrics, say) still means: stop, write nothing.
+        if let signal = interrupts.received { interrupts.endBy(signal) }
+        return result
     } catch is RunCancelled {
-        let signal = interrupts.received ?? SIGINT
-        printError("slips: interrupted by \(signal == SIGTERM ? "SIGTERM" : "Ctrl-C (SIGINT)"): the run stopped and nothing was written")
-        throw ExitCode(128 + signal)
+        interrupts.endBy(interrupts.received ?? SIGINT)
     }
 }
 
 /// The first SIGINT or SIGTERM received while an ``InterruptHandler`` is installed (0: none). Set by the signal handler
-/// with a lock-free store, the one thing it does besides `_exit` on a second signal.
+/// with a lock-free exchange, the one thing it does besides `_exit` on a second signal.
 nonisolated let receivedSignal = Atomic<Int32>(0)
 
 /// Turns SIGINT and SIGTERM into ``ProgressCounter/cancel()`` while installed: the handler records the signal, and a
 /// watcher thread of its own (the dispatch pool's threads are the run's workers) cancels the counter within 20 ms; a
-/// second signal exits at once with 128 + its number. ``stop()`` restores the default actions.
+/// second signal exits at once with 128 + its number. A signal ignored on entry (as a shell leaves SIGINT for a
+/// background job) stays ignored. ``stop()`` restores the previous actions and signal mask.
 final class InterruptHandler: @unchecked Sendable {
     private let lock = NSLock()
     private var running = true
+    /// The signals taken over, with their previous actions.
+    private var previous: [(signal: Int32, action: sigaction)] = []
+    private var previousMask = sigset_t()
 
     /// The first signal received, if any.
     var received: Int32? {
@@ -123,27 +127,22 @@ final class InterruptHandler: @unchecked Sendable {
         return s == 0 ? nil : s
     }
 
-    /// Signals this handler took over (a SIGINT ignored on entry, as a shell leaves it for a background job, stays
-    /// ignored).
-    private var handled: [Int32] = []
-
     init(cancelling counter: ProgressCounter) {
         receivedSignal.store(0, ordering: .sequentiallyConsistent)
-        for signo in [SIGINT, SIGTERM] {
-            let previous = signal(signo) { signo in
-                if receivedSignal.exchange(signo, ordering: .sequentiallyConsistent) != 0 { _exit(128 + signo) }
-            }
-            if signo == SIGINT, let previous, unsafeBitCast(previous, to: Int.self) == unsafeBitCast(SIG_IGN, to: Int.self) {
-                signal(signo, SIG_IGN)
-            } else {
-                handled.append(signo)
-            }
-        }
-        // A parent may have started us with the signals blocked (test runners do); this thread takes them.
         var set = sigset_t()
         sigemptyset(&set)
-        for signo in handled { sigaddset(&set, signo) }
-        pthread_sigmask(SIG_UNBLOCK, &set, nil)
+        for signo in [SIGINT, SIGTERM] {
+            var old = sigaction()
+            sigaction(signo, nil, &old)
+            if unsafeBitCast(old.__sigaction_handler.sa_handler, to: Int.self) == unsafeBitCast(SIG_IGN, to: Int.self) { continue }
+            signal(signo) { signo in
+                if receivedSignal.exchange(signo, ordering: .sequentiallyConsistent) != 0 { _exit(128 + signo) }
+            }
+            previous.append((signo, old))
+            sigaddset(&set, signo)
+        }
+        // A parent may have started us with the signals blocked (test runners do); this thread takes them.
+        pthread_sigmask(SIG_UNBLOCK, &set, &previousMask)
         Thread.detachNewThread { [self] in
             while isRunning {
                 if received != nil {
@@ -163,8 +162,28 @@ final class InterruptHandler: @unchecked Sendable {
 
     func stop() {
         lock.lock()
+        let wasRunning = running
         running = false
         lock.unlock()
-        for signo in handled { signal(signo, SIG_DFL) }
+        guard wasRunning else { return }
+        for (signo, action) in previous {
+            var a = action
+            sigaction(signo, &a, nil)
+        }
+        pthread_sigmask(SIG_SETMASK, &previousMask, nil)
+    }
+
+    /// Says that the run was interrupted and nothing written, then ends the process by `signal` itself (its default
+    /// action), as a shell expects of a program it interrupted.
+    func endBy(_ signal: Int32) -> Never {
+        printError("slips: interrupted by \(signal == SIGTERM ? "SIGTERM" : "Ctrl-C (SIGINT)"): the run stopped and nothing was written")
+        fflush(nil)  // every C stream (standard output)
+        Glibc.signal(signal, SIG_DFL)
+        var set = sigset_t()
+        sigemptyset(&set)
+        sigaddset(&set, signal)
+        pthread_sigmask(SIG_UNBLOCK, &set, nil)
+        raise(signal)
+        _exit(128 + signal)
     }
 }

@@ -17,8 +17,9 @@ import Testing
         // --array=1-9:4 → tasks 1, 5, 9.
         #expect(try SamplingJob.slurmArrayShard(environment: env(id: "5", min: "1", max: "9", step: "4", count: "3")) == (1, 3))
         #expect(try SamplingJob.slurmArrayShard(environment: env(id: "9", min: "1", max: "9", step: "4", count: "3")) == (2, 3))
-        // A one-task array.
+        // A one-task array, whatever its STEP.
         #expect(try SamplingJob.slurmArrayShard(environment: env(id: "4", min: "4", max: "4", count: "1")) == (0, 1))
+        #expect(try SamplingJob.slurmArrayShard(environment: env(id: "4", min: "4", max: "4", step: "0", count: "1")) == (0, 1))
     }
 
     @Test(arguments: [
@@ -34,8 +35,13 @@ import Testing
           "SLURM_ARRAY_TASK_COUNT": "8"], "evenly spaced"),
         (["SLURM_ARRAY_TASK_ID": "2", "SLURM_ARRAY_TASK_MIN": "1", "SLURM_ARRAY_TASK_MAX": "9",
           "SLURM_ARRAY_TASK_STEP": "4", "SLURM_ARRAY_TASK_COUNT": "3"], "evenly spaced"),
-        (["SLURM_ARRAY_TASK_ID": "0", "SLURM_ARRAY_TASK_MIN": "0", "SLURM_ARRAY_TASK_MAX": "0",
-          "SLURM_ARRAY_TASK_STEP": "0", "SLURM_ARRAY_TASK_COUNT": "1"], "evenly spaced"),
+        (["SLURM_ARRAY_TASK_ID": "0", "SLURM_ARRAY_TASK_MIN": "0", "SLURM_ARRAY_TASK_MAX": "4",
+          "SLURM_ARRAY_TASK_STEP": "0", "SLURM_ARRAY_TASK_COUNT": "2"], "evenly spaced"),
+        // Values that would overflow the arithmetic.
+        (["SLURM_ARRAY_TASK_ID": "0", "SLURM_ARRAY_TASK_MIN": "-9223372036854775807", "SLURM_ARRAY_TASK_MAX": "9223372036854775807",
+          "SLURM_ARRAY_TASK_COUNT": "3"], "evenly spaced"),
+        (["SLURM_ARRAY_TASK_ID": "0", "SLURM_ARRAY_TASK_MIN": "0", "SLURM_ARRAY_TASK_MAX": "4",
+          "SLURM_ARRAY_TASK_STEP": "9223372036854775807", "SLURM_ARRAY_TASK_COUNT": "3"], "evenly spaced"),
     ])
     func malformedArraysAreRefused(environment: [String: String], message: String) {
         #expect {

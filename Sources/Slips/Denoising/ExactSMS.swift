@@ -28,7 +28,7 @@ public struct ExactSMSSampler: Sampler {
     ) throws -> SampleSet {
         let start = wallClock()
         try progress?.checkCancelled()
-        let means = try stageMeans(count: indices.count, first: indices.lowerBound, seed: seed, stages: [measurements])[0]
+        let means = try stageMeans(count: indices.count, first: indices.lowerBound, seed: seed, stages: [measurements], progress: progress)[0]
         var out = Points(count: indices.count, dimension: mixture.dimension)
         let s2 = sigma * sigma / Double(measurements)
         for i in 0..<indices.count {
@@ -43,11 +43,13 @@ public struct ExactSMSSampler: Sampler {
     }
 
     /// The running means ȳ_m after the measurements `stages` (1-based) of samples `first ..< first + count`.
-    public func stageMeans(count n: Int, first: Int = 0, seed: UInt64, stages: [Int]) throws -> [Points] {
+    /// Checks `progress` for cancellation every 256 samples (throwing ``RunCancelled``).
+    public func stageMeans(count n: Int, first: Int = 0, seed: UInt64, stages: [Int], progress: ProgressCounter? = nil) throws -> [Points] {
         guard sigma.isPositiveFinite, measurements >= 1 else { throw SamplerError("sms-exact needs sigma > 0 and at least one measurement") }
         let d = mixture.dimension, last = stages.max() ?? measurements
         var out = stages.map { _ in Points(count: n, dimension: d) }
         for i in 0..<n {
+            if i % 256 == 0 { try progress?.checkCancelled() }
             var rng = RandomStream.make(seed: seed, index: first + i, purpose: .exactSamples)
             var mean = [Double](repeating: 0, count: d)
             for m in 1...max(last, 1) {

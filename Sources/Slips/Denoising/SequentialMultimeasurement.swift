@@ -123,6 +123,7 @@ public struct SequentialMultimeasurementSampler<D: Denoiser>: DenoiserDrivenSamp
             let inverseM = 1 / Double(m)
             for q in 0..<count { v[q] = 0 }
             for _ in 0..<(m == 1 ? firstStageSteps : langevinSteps) {
+                if progress?.isCancelled == true { break }  // the run throws RunCancelled
                 // The stage's log-density in y (adjusted kernel): −(‖y‖² − m‖ȳ_m‖²)/(2σ²) + log p_{σ/√m}(ȳ_m) + const.
                 // The closure escapes (an optional parameter), so it captures a constant copy of the running mean: capturing
                 // the `var` itself would box it on the heap for the whole hot loop.

@@ -90,6 +90,7 @@ public struct WalkJumpSampler<D: Denoiser>: DenoiserDrivenSampler {
         for i in 0..<samples.count { for j in 0..<d { y[i * d + j] = sigma * paths[i].nextNormal() } }
         for draw in 0..<draws {
             for _ in 0..<k {
+                if progress?.isCancelled == true { return denoiser.work(state) }  // the run throws RunCancelled
                 kernel.step(positions: &y, velocities: &v, rows: samples.count, dimension: d, streams: &paths, psi: &psi) { y, psi in
                     denoise(y)
                     var out = psi.mutableSpan
@@ -204,6 +205,7 @@ public struct JointMultimeasurementSampler<D: Denoiser>: DenoiserDrivenSampler {
         }
         for i in 0..<b { for q in 0..<md { y[i * md + q] = 2 * paths[i].nextUniform() - 1 + sigma * paths[i].nextNormal() } }
         for _ in 0..<steps {
+            if progress?.isCancelled == true { break }  // the run throws RunCancelled
             kernel.step(positions: &y, velocities: &v, rows: b, dimension: md, streams: &paths, psi: &psi) { y, psi in
                 jump(y)
                 Self.blockScores(estimate: estimate, measurements: y, rows: b, count: m, dimension: d, variance: variance, into: &psi)

@@ -43,6 +43,7 @@ public struct DrawsJob: Sendable {
         let diagnostics = DrawsSummary(
             values: r.values, chains: chains, draws: draws, dimension: target.dimension, names: target.coordinateNames,
             sampleStats: r.sampleStats, maxTreeDepth: sampler.maxTreeDepth)
+        try progress?.checkCancelled()  // a cancel during the diagnostics: nothing is returned, so nothing is written
         var statistics = Self.headline(diagnostics)
         let accept = r.sampleStats["acceptance_rate"]!
         statistics["mean_acceptance"] = accept.reduce(0, +) / Double(accept.count)

@@ -69,9 +69,12 @@ public struct SamplingJob: Sendable {
             throw SamplerError("--shard auto needs SLURM_ARRAY_TASK_MIN, SLURM_ARRAY_TASK_MAX and SLURM_ARRAY_TASK_COUNT "
                 + "besides SLURM_ARRAY_TASK_ID (set by sbatch --array)")
         }
+        // A one-task array has nothing to step over (whatever STEP says).
+        if count == 1 && lo == id && hi == id { return (0, 1) }
         let step = try value("SLURM_ARRAY_TASK_STEP") ?? 1
-        guard count > 0, step > 0, lo <= id, id <= hi,
-              (id - lo) % step == 0, hi - lo == (count - 1) * step else {
+        let span = hi.subtractingReportingOverflow(lo), extent = (count - 1).multipliedReportingOverflow(by: step)
+        guard count > 0, step > 0, lo <= id, id <= hi, !span.overflow, !extent.overflow,
+              (id - lo) % step == 0, span.partialValue == extent.partialValue else {
             throw SamplerError("--shard auto: the job array (tasks \(lo)…\(hi), step \(step), \(count) tasks, this one \(id)) "
                 + "is not an evenly spaced range MIN-MAX[:STEP]; give --shard k/n")
         }
@@ -106,6 +109,7 @@ public struct SamplingJob: Sendable {
     public func run(progress: ProgressCounter? = nil) throws -> (samples: SampleSet, summary: RunSummary) {
         let set = try sampler.sample(target.target, indices: indices, seed: seed, threads: threads, progress: progress)
         let metrics = ReferenceMetrics.evaluate(set, target: target, seed: seed)
+        try progress?.checkCancelled()  // a cancel during the metrics: nothing is returned, so nothing is written
         let summary = RunSummary(
             target: target.name, targetParameters: target.parameters, dimension: target.dimension,
             sampler: sampler.name, parameters: sampler.parameters, seed: seed, samples: set.points.count,
