@@ -21,19 +21,15 @@ Needs jax, blackjax and arviz for the BlackJAX side (`pip install "jax[cpu]" bla
 import argparse
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
-import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+from bench_common import run_timed  # noqa: E402
+
 ROOT = os.path.dirname(HERE)
-
-
-def child_cpu():
-    r = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return r.ru_utime + r.ru_stime
 
 
 def run_slips(binary, target, metric, seed, threads, data_dir):
@@ -44,9 +40,7 @@ def run_slips(binary, target, metric, seed, threads, data_dir):
                "--quiet", "--output", out, "--summary", summary]
         if target == "ionosphere":
             cmd += ["--data-dir", data_dir]
-        cpu0, wall0 = child_cpu(), time.perf_counter()
-        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
-        cpu, wall = child_cpu() - cpu0, time.perf_counter() - wall0
+        cpu = run_timed(cmd)
         s = json.load(open(summary))
     st = s["statistics"]
     # The sampler's own CPU time (warm-up and sampling, all threads, as BlackJAX's timed call) and wall time.

@@ -17,19 +17,15 @@ no compile time in its numbers. Needs jax for the JAX side (`pip install "jax[cp
 import argparse
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
-import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+from bench_common import run_timed  # noqa: E402
+
 ROOT = os.path.dirname(HERE)
-
-
-def child_cpu():
-    r = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return r.ru_utime + r.ru_stime
 
 
 def run_slips(binary, d, n, grid, seed, threads):
@@ -37,9 +33,7 @@ def run_slips(binary, d, n, grid, seed, threads):
         out, summary = os.path.join(tmp, "s.npy"), os.path.join(tmp, "s.json")
         cmd = [binary, "sample", "--target", "two-modes", "--dim", str(d), "--samples", str(n), "--steps", str(grid),
                "--seed", str(seed), "--threads", str(threads), "--quiet", "--output", out, "--summary", summary]
-        cpu0 = child_cpu()
-        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
-        cpu = child_cpu() - cpu0
+        cpu = run_timed(cmd)
         s = json.load(open(summary))
     grads = s["gradient_evaluations"]
     return {"side": "slips", "dimension": d, "threads": threads, "samples": n, "grid": grid, "gradient_evaluations": grads,

@@ -395,15 +395,21 @@ enum BenchmarkData {
                     }
                 }
             }
-            for p in 0..<m {
-                for q in 0..<n {
-                    var s = 0.0
-                    for t in 0..<k { s += a[p * (k + 1) + t] * b[q * (k + 2) + t] }
-                    #expect(abs(c[p * (n + 3) + q] - s) <= 1e-12 * Double(k), "(\(m),\(n),\(k)) [\(p),\(q)]")
-                }
-                for q in n..<(n + 3) { #expect(c[p * (n + 3) + q].isNaN, "padding column written") }
-            }
+            expectNaiveProduct(c, a, b, m: m, n: n, k: k)
             #expect(one.map(\.bitPattern) == c[((m - 1) * (n + 3))..<((m - 1) * (n + 3) + n)].map(\.bitPattern))
+        }
+    }
+
+    /// `c` (m × n, stride n + 3) against the naive `Σ_t a[p][t] b[q][t]` (strides k + 1 and k + 2), with the three
+    /// padding columns untouched (NaN).
+    func expectNaiveProduct(_ c: [Double], _ a: [Double], _ b: [Double], m: Int, n: Int, k: Int) {
+        for p in 0..<m {
+            for q in 0..<n {
+                var s = 0.0
+                for t in 0..<k { s += a[p * (k + 1) + t] * b[q * (k + 2) + t] }
+                #expect(abs(c[p * (n + 3) + q] - s) <= 1e-12 * Double(k), "(\(m),\(n),\(k)) [\(p),\(q)]")
+            }
+            for q in n..<(n + 3) { #expect(c[p * (n + 3) + q].isNaN, "padding column written") }
         }
     }
 
@@ -422,14 +428,7 @@ enum BenchmarkData {
                     }
                 }
             }
-            for p in 0..<m {
-                for q in 0..<n {
-                    var s = 0.0
-                    for t in 0..<k { s += a[p * (k + 1) + t] * b[q * (k + 2) + t] }
-                    #expect(abs(c[p * (n + 3) + q] - s) <= 1e-12 * Double(k), "(\(m),\(n),\(k)) [\(p),\(q)]")
-                }
-                for q in n..<(n + 3) { #expect(c[p * (n + 3) + q].isNaN, "padding column written") }
-            }
+            expectNaiveProduct(c, a, b, m: m, n: n, k: k)
         }
     }
 }

@@ -27,7 +27,6 @@ public struct ExactSMSSampler: Sampler {
         _ target: T, indices: Range<Int>, seed: UInt64, threads: Int, progress: ProgressCounter?
     ) throws -> SampleSet {
         let start = wallClock()
-        try progress?.checkCancelled()
         let means = try stageMeans(count: indices.count, first: indices.lowerBound, seed: seed, stages: [measurements], progress: progress)[0]
         var out = Points(count: indices.count, dimension: mixture.dimension)
         let s2 = sigma * sigma / Double(measurements)
@@ -37,7 +36,6 @@ public struct ExactSMSSampler: Sampler {
             for j in 0..<mixture.dimension { out[i, j] = e[j] }
         }
         progress?.add(expectedProgressUnits(samples: indices.count))
-        try progress?.checkCancelled()
         return SampleSet(points: out, firstIndex: indices.lowerBound, gradientEvaluations: 0, logDensityEvaluations: 0,
                          wallSeconds: wallClock() - start)
     }
