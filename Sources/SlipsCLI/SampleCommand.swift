@@ -323,55 +323,23 @@ struct SampleCommand: ParsableCommand {
         } else {
             spec = try TargetCatalog.make(target, dimension: dim, options: options)
         }
-        try checkApplicable(resolvedFor: spec)
+        try cliErrors {
+            try SamplerCatalog.checkDenoiserOptions(givenSamplerOptions, sampler: sampler.rawValue, settings: settings, target: spec)
+        }
         return (spec, settings)
     }
 
     /// Refuses options that do not apply to the chosen target or sampler (they would otherwise be ignored silently).
     func checkApplicable() throws {
         let name = sampler.rawValue
-        let targetOptions: [(String, Bool, [String])] = [
-            ("--data-dir", dataDir != nil, ["ionosphere", "sonar"]), ("--train", train != nil, ["logistic-regression"]),
-            ("--test", test != nil, ["logistic-regression"]), ("--field", field != nil, ["phi-four", "phi-four-laplace", "ising", "curie-weiss"]),
-            ("--coupling", coupling != nil, ["phi-four", "phi-four-laplace"]), ("--beta", beta != nil, ["phi-four", "phi-four-laplace", "ising", "curie-weiss"]),
-            ("--couplings", couplings != nil, ["ising"]), ("--data", data != nil, ["binary-data"]),
-            ("--threshold", threshold != nil, ["binary-data"]), ("--label-column", labelColumn != nil, ["binary-data"]),
+        let givenTargetOptions: [(String, Bool)] = [
+            ("data-dir", dataDir != nil), ("train", train != nil), ("test", test != nil), ("field", field != nil),
+            ("coupling", coupling != nil), ("beta", beta != nil), ("couplings", couplings != nil), ("data", data != nil),
+            ("threshold", threshold != nil), ("label-column", labelColumn != nil),
         ]
-        for (option, given, targets) in targetOptions where given && !targets.contains(target) {
-            throw CLIError("\(option) applies to the target\(targets.count > 1 ? "s" : "") \(targets.joined(separator: ", ")), not '\(target)'")
-        }
-        let mcmc = ["mala", "ula", "hmc", "nuts", "dula", "dmala"]
-        let binaryDenoising = ["binary-one-stage", "binary-two-stage", "binary-sms"]
-        let samplerOptions: [(String, Bool, [String])] = [
-            ("--schedule", schedule != nil, ["slips"]), ("--alpha1", alpha1 != nil, ["slips"]), ("--alpha2", alpha2 != nil, ["slips"]),
-            ("--epsilon", epsilon != nil, ["slips"]), ("--epsilon-end", epsilonEnd != nil, ["slips"]),
-            ("--init-steps", initSteps != nil, ["slips"]), ("--T", horizon != nil, ["slips", "sl", "rdmc"]),
-            ("--mcmc-steps", mcmcSteps != nil, ["slips", "sl", "smc", "ais", "rdmc", "oat"]),
-            ("--chains", chains != nil, ["slips", "sl", "rdmc"] + (draws != nil ? mcmc : [])), ("--keep", keep != nil, ["slips", "sl", "rdmc"]),
-            ("--sigma", sigma != nil, ["slips", "smc", "ais", "oat", "walk-jump", "jms", "sms", "sms-exact"]), ("--warmup", warmup != nil, mcmc + ["walk-jump"]),
-            ("--adapt", adapt != nil, mcmc), ("--init-scale", initScale != nil, ["mala", "ula", "hmc", "nuts"]), ("--leapfrog-steps", leapfrogSteps != nil, ["hmc"]),
-            ("--target-acceptance", targetAcceptance != nil, ["slips", "sl", "mala", "hmc", "nuts", "dmala", "smc", "ais", "rdmc"]),
-            ("--max-tree-depth", maxTreeDepth != nil, ["nuts"]), ("--metric", metric != nil, ["hmc", "nuts"]),
-            ("--step-jitter", stepJitter != nil, ["hmc"]), ("--thin", thin != nil, mcmc), ("--stats", stats != nil, mcmc),
-            ("--friction", friction != nil, ["oat", "walk-jump", "jms", "sms"]), ("--resampling", resampling != nil, ["smc"]),
-            ("--ess-threshold", essThreshold != nil, ["smc"]), ("--process", process != nil, ["sl"]),
-            ("--matrix", matrix != nil, ["sl"]), ("--grid", grid != nil, ["sl"]), ("--t-min", tMin != nil, ["sl"]),
-            ("--denoiser", denoiser != nil, ["sl", "slips"]), ("--start", start != nil, ["slips"]),
-            ("--score", score != nil, ["walk-jump", "jms", "sms"] + binaryDenoising),
-            ("--measurements", measurements != nil, ["jms", "sms", "sms-exact", "binary-sms"]),
-            ("--integrator", integrator != nil, ["walk-jump", "jms", "sms", "binary-one-stage", "binary-sms"]),
-            ("--alpha", alpha != nil, binaryDenoising), ("--readout", readout != nil, binaryDenoising),
-            ("--steps-per-stage", stepsPerStage != nil, ["sms", "binary-sms"]), ("--first-stage-steps", firstStageSteps != nil, ["sms", "binary-sms"]),
-            ("--output-walk", outputWalk, ["walk-jump"] + binaryDenoising), ("--draws", draws != nil, ["walk-jump"] + mcmc),
-            ("--fresh-stages", freshStages, ["sms", "binary-sms"]),
-            ("--steps", steps != nil, (draws != nil ? [] : ["mala", "ula", "hmc", "nuts", "dula", "dmala"]) + ["slips", "sl", "smc", "ais", "rdmc", "oat", "walk-jump", "jms", "binary-one-stage", "binary-two-stage"]),
-            ("--step-size", stepSize != nil, ["slips", "sl", "mala", "ula", "hmc", "nuts", "smc", "ais", "rdmc", "oat", "walk-jump", "jms", "sms", "dula", "dmala", "binary-one-stage", "binary-sms"]),
-        ]
-        if chains != nil && draws == nil && mcmc.contains(name) {
-            throw CLIError("--chains with --sampler \(name) needs --draws D (without it every sample is the final state of its own chain)")
-        }
-        for (option, given, samplers) in samplerOptions where given && !samplers.contains(name) {
-            throw CLIError("\(option) does not apply to --sampler \(name) (it applies to \(samplers.joined(separator: ", ")))")
+        try cliErrors { try TargetOptions.checkApplicable(givenTargetOptions.filter(\.1).map(\.0), target: target) }
+        try cliErrors {
+            try SamplerCatalog.checkApplicable(givenSamplerOptions, sampler: name, draws: draws != nil)
         }
         if matrix != nil && process != .linear { throw CLIError("--matrix applies to --process linear only") }
         if isDrawsMode {
@@ -401,39 +369,24 @@ struct SampleCommand: ParsableCommand {
         if let t = threads, t < 1 || t > 4096 { throw CLIError("--threads must be in 1...4096 (got \(t))") }
     }
 
-    /// Refuses the MCMC-denoiser options when the denoiser is exact, and the time-grid options for erasure (whose
-    /// steps reveal coordinates, with no time grid).
-    func checkApplicable(resolvedFor spec: TargetSpec) throws {
-        let name = sampler.rawValue
-        guard name == "sl" || name == "slips" else { return }
-        let resolvedProcess = process ?? (spec.space == .binary ? .binary : spec.space == .nonNegative ? .poisson : .gaussian)
-        let kind: ObservationKind = switch resolvedProcess {
-        case .gaussian: .gaussian
-        case .linear: .linear
-        case .erasure, .binary: .binaryField
-        case .poisson: .poisson
-        }
-        let fits = spec.closedForm?.closedFormObservations.contains(kind) == true
-        let exact = denoiser.map { $0 == "exact" } ?? (name == "sl" && fits)
-        if denoiserModelPath != nil {
-            for (option, given) in [("--chains", chains != nil), ("--mcmc-steps", mcmcSteps != nil), ("--keep", keep != nil),
-                                    ("--step-size", stepSize != nil), ("--target-acceptance", targetAcceptance != nil)]
-            where given {
-                throw CLIError("\(option) sets the MCMC denoiser; the denoiser here is a learned model")
-            }
-        }
-        if exact {
-            for (option, given) in [("--chains", chains != nil), ("--mcmc-steps", mcmcSteps != nil), ("--keep", keep != nil),
-                                    ("--step-size", stepSize != nil), ("--target-acceptance", targetAcceptance != nil)]
-            where given {
-                throw CLIError("\(option) sets the MCMC denoiser; the denoiser here is exact")
-            }
-        }
-        if process == .erasure {
-            for (option, given) in [("--T", horizon != nil), ("--t-min", tMin != nil), ("--grid", grid != nil)] where given {
-                throw CLIError("\(option) does not apply to --process erasure (its steps reveal coordinates; set --steps)")
-            }
-        }
+    /// The sampler options given, by their names in ``SamplerCatalog/optionSamplers(draws:)``.
+    var givenSamplerOptions: [String] {
+        let given: [(String, Bool)] = [
+            ("schedule", schedule != nil), ("alpha1", alpha1 != nil), ("alpha2", alpha2 != nil), ("epsilon", epsilon != nil),
+            ("epsilon-end", epsilonEnd != nil), ("init-steps", initSteps != nil), ("T", horizon != nil),
+            ("mcmc-steps", mcmcSteps != nil), ("chains", chains != nil), ("keep", keep != nil), ("sigma", sigma != nil),
+            ("warmup", warmup != nil), ("adapt", adapt != nil), ("init-scale", initScale != nil),
+            ("leapfrog-steps", leapfrogSteps != nil), ("target-acceptance", targetAcceptance != nil),
+            ("max-tree-depth", maxTreeDepth != nil), ("metric", metric != nil), ("step-jitter", stepJitter != nil),
+            ("thin", thin != nil), ("stats", stats != nil), ("friction", friction != nil), ("resampling", resampling != nil),
+            ("ess-threshold", essThreshold != nil), ("process", process != nil), ("matrix", matrix != nil), ("grid", grid != nil),
+            ("t-min", tMin != nil), ("denoiser", denoiser != nil), ("start", start != nil), ("score", score != nil),
+            ("measurements", measurements != nil), ("integrator", integrator != nil), ("alpha", alpha != nil),
+            ("readout", readout != nil), ("steps-per-stage", stepsPerStage != nil), ("first-stage-steps", firstStageSteps != nil),
+            ("output-walk", outputWalk), ("draws", draws != nil), ("fresh-stages", freshStages), ("steps", steps != nil),
+            ("step-size", stepSize != nil),
+        ]
+        return given.filter(\.1).map(\.0)
     }
 
     /// The sampler options as the catalog's settings.

@@ -78,6 +78,10 @@ public enum SamplerCatalog {
         public var metric: MetricKind?
         /// hmc: the step-size jitter (default 0).
         public var stepJitter: Double?
+        /// About this many points per target evaluation, where the sampler evaluates blocks of chains (slips, mala,
+        /// ula, hmc, nuts, smc, ais; nil: the sampler's own block size). Output does not depend on it: every sample
+        /// draws from its own stream. The C interface and Python set it (a foreign callback pays per call).
+        public var batchPoints: Int?
 
         public init() {}
     }
@@ -117,16 +121,19 @@ public enum SamplerCatalog {
                 adaptation: s.adaptation, targetAcceptance: s.targetAcceptance, initialScale: s.initScale ?? target.slipsSigma,
                 metric: s.metric)
             m.stepJitter = s.stepJitter ?? 0
+            if let b = s.batchPoints { m.blockSize = Swift.max(1, b) }
             try m.validate()
             return m
         case "smc":
             var c = annealed(SMCSampler.Configuration(target: target), s)
             if s.systematicResampling == true { c.resampling = .systematic }
             if let f = s.essThreshold { c.resamplingTrigger = .effectiveSampleSizeBelow(f) }
+            if let b = s.batchPoints { c.blockSize = Swift.max(1, b) }
             try c.validate()
             return SMCSampler(configuration: c)
         case "ais":
-            let c = annealed(AISSampler.Configuration(target: target), s)
+            var c = annealed(AISSampler.Configuration(target: target), s)
+            if let b = s.batchPoints { c.blockSize = Swift.max(1, b) }
             try c.validate()
             return AISSampler(configuration: c)
         case "rdmc":
@@ -197,6 +204,7 @@ public enum SamplerCatalog {
         c.initSteps = s.initSteps ?? (exactStart == nil ? 10 : 0)
         if let h = s.stepSize { c.initialStepSize = h }
         if let a = s.targetAcceptance { c.adaptation.targetAcceptance = a }
+        if let b = s.batchPoints { c.blockSize = Swift.max(1, b / c.chains) }
         try c.validate(dimension: d)
         var process = c.observationProcess
         process.exactStart = exactStart
