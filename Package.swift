@@ -6,6 +6,8 @@ let package = Package(
     products: [
         .library(name: "Slips", targets: ["Slips"]),
         .executable(name: "slips", targets: ["SlipsCLI"]),
+        // The C interface of include/slips.h (the Python package loads it).
+        .library(name: "SlipsC", type: .dynamic, targets: ["SlipsC"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -23,6 +25,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        .target(name: "SlipsC", dependencies: ["Slips"]),
         .testTarget(name: "SlipsTests", dependencies: ["Slips"]),
     ],
     swiftLanguageModes: [.v6]
