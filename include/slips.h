@@ -5,8 +5,8 @@
  * `slips sample` runs through slips_run_sample with the command line's option names and values; a target is a
  * built-in one (slips_target_builtin) or yours, as a C function evaluating a batch of points (slips_target_callback).
  *
- * Status convention: every function returning int32_t returns SLIPS_OK (1) on success and a negative SLIPS_ERROR_*
- * code on failure; it never returns 0, so a failure can never read as success. Target callbacks follow the same rule:
+ * Status convention: every function returning int32_t returns SLIPS_OK (1) on success (slips_run_shape: the number of
+ * extents, 2 or 3) and a negative SLIPS_ERROR_* code on failure; it never returns 0, so a failure can never read as success. Target callbacks follow the same rule:
  * they return non-zero on success and 0 on failure (a Python callback that raised returns 0 through ctypes), and a
  * failed callback stops the run within one batch with SLIPS_ERROR_CALLBACK. Error messages are one line, written to
  * `error` (at most `error_capacity` bytes with the terminating NUL; either may be NULL/0).
@@ -65,7 +65,8 @@ int32_t slips_target_callback(int64_t dim, slips_logdensity_fn fn, void *context
 /*
  * A built-in target of `slips targets` by name; `dim` 0 takes its default dimension; `options` holds the target's
  * options of `slips sample` as "name=value" lines (data-dir, train, test, mixture, field, coupling, beta,
- * couplings, data, threshold, label-column), or NULL.
+ * couplings, data, threshold, label-column), or NULL. A `name` ending in .json is a model file of `slips train`:
+ * the target is the data set the model learned (sample it with the option denoiser=MODEL.json or score=MODEL.json).
  */
 int32_t slips_target_builtin(const char *name, int64_t dim, const char *options, slips_target **target,
                              char *error, size_t error_capacity);
@@ -79,9 +80,11 @@ void slips_target_free(slips_target *target);
 /* A run: its cancellation flag, progress and, after slips_run_sample, its results. */
 slips_run *slips_run_new(void);
 void slips_run_free(slips_run *run);
-/* Asks the running (or next) slips_run_sample to stop; it returns SLIPS_ERROR_CANCELLED with no results. */
+/* Asks the running (or next) slips_run_sample to stop; it returns SLIPS_ERROR_CANCELLED with no results, and the run
+ * can sample again afterwards. One slips_run_sample at a time per run (a second one at once is refused). */
 void slips_run_cancel(slips_run *run);
-/* Units of work done and expected (gradient evaluations for most samplers; 0 and 0 before the run starts). */
+/* Units of work done and expected while slips_run_sample runs (gradient evaluations for most samplers); 0 and 0
+ * before and after. */
 void slips_run_progress(const slips_run *run, int64_t *done, int64_t *total);
 
 /*
@@ -89,8 +92,10 @@ void slips_run_progress(const slips_run *run, int64_t *done, int64_t *total);
  * `shard_index` of `shard_count` (0 and 1: the whole run), seed `seed`, `threads` worker threads (0: all cores),
  * about `batch` points per target call where the sampler evaluates blocks (0: the sampler's default). `options`:
  * "name=value" lines with `slips sample`'s sampler option names and values (steps=1024, mcmc-steps=32, sigma=2.5,
- * adapt=window, ...; flags as true/false), or NULL. With an MCMC sampler, `draws=D` (and chains=C, default 4,
- * thin=k) keeps D draws of C long chains instead: samples is then ignored and the result's shape is (C, D, dim).
+ * adapt=window, ...; flags as true/false; denoiser=MODEL.json or score=MODEL.json for a model of `slips train`), or
+ * NULL. With an MCMC sampler, `draws=D` (and chains=C, default 4,
+ * thin=k) keeps D draws of C long chains instead: samples is then ignored, the run is unsharded and the result's shape
+ * is (C, D, dim); walk-jump with draws=D > 1 gives (samples / D, D, dim).
  */
 int32_t slips_run_sample(slips_run *run, const slips_target *target, const char *sampler, const char *options,
                          int64_t samples, uint64_t seed, int32_t threads, int64_t batch, int64_t shard_index,
@@ -104,7 +109,8 @@ int32_t slips_run_samples(const slips_run *run, double *out, int64_t count);
  * valid until the next slips_run_sample or slips_run_free; NULL before a successful run. */
 const char *slips_run_summary_json(const slips_run *run);
 /* The names of the run's per-sample or per-draw arrays, one per line ("weights" of AIS; the MCMC draws' sample
- * statistics in ArviZ's names: lp, acceptance_rate, step_size, diverging, n_steps, tree_depth, ...). */
+ * statistics in ArviZ's names: lp, acceptance_rate, step_size, diverging, n_steps, tree_depth, ...); valid until the
+ * next slips_run_sample or slips_run_free. */
 const char *slips_run_array_names(const slips_run *run);
 /* The length of array `name`, or SLIPS_ERROR_INVALID when the run has none of that name. */
 int64_t slips_run_array_length(const slips_run *run, const char *name);

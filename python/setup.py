@@ -12,9 +12,12 @@ from setuptools.command.build_py import build_py
 from setuptools.dist import Distribution
 
 try:
-    from wheel.bdist_wheel import bdist_wheel
-except ImportError:  # pragma: no cover
-    bdist_wheel = None
+    from setuptools.command.bdist_wheel import bdist_wheel
+except ImportError:  # setuptools < 70
+    try:
+        from wheel.bdist_wheel import bdist_wheel
+    except ImportError:  # pragma: no cover
+        bdist_wheel = None
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 

@@ -41,6 +41,16 @@ public func slipsTargetBuiltin(
         guard let out, let name else { throw SamplerError("the target name or pointer is NULL") }
         guard dim >= 0 && dim <= 1 << 24 else { throw SamplerError("the dimension must be in 1...16777216, or 0 for the default (got \(dim))") }
         let targetName = String(cString: name)
+        if targetName.lowercased().hasSuffix(".json") {
+            // A model file of `slips train`: the data set it was trained on, as the command line's `--denoiser MODEL.json`.
+            let model = try ModelFile.read(path: targetName)
+            guard dim == 0 || Int(dim) == model.dimension, try optionPairs(options).isEmpty else {
+                throw SamplerError("a model file's target takes its dimension (\(model.dimension)) from the model and has no options")
+            }
+            let spec = model.targetSpec
+            out.pointee = OpaquePointer(Unmanaged.passRetained(TargetHandle(spec: spec, foreign: nil)).toOpaque())
+            return statusOK
+        }
         let targetOptions = try TargetOptions(target: targetName, options: try optionPairs(options))
         let spec = try TargetCatalog.make(targetName, dimension: dim == 0 ? nil : Int(dim), options: targetOptions)
         out.pointee = OpaquePointer(Unmanaged.passRetained(TargetHandle(spec: spec, foreign: nil)).toOpaque())
@@ -111,6 +121,14 @@ public func slipsRunSample(
     guarded(error, capacity) {
         guard let r, let t, let sampler else { throw SamplerError("the run, target or sampler is NULL") }
         let handle = run(r)
+        guard handle.busy.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged else {
+            throw SamplerError("this run is sampling already (one slips_run_sample at a time per run)")
+        }
+        defer {
+            // A cancel or a failed callback ends with this call; the run can sample again.
+            handle.cancelRequested.store(false, ordering: .relaxed)
+            handle.busy.store(false, ordering: .releasing)
+        }
         handle.results.withLock { $0 = nil }
         handle.callbackFailed.store(false, ordering: .relaxed)
         let request = SampleRequest(
@@ -134,7 +152,7 @@ public func slipsRunSamples(_ r: OpaquePointer?, _ out: UnsafeMutablePointer<Dou
     guard let r, let out, let results = run(r).results.withLock({ $0 }), count == Int64(results.values.count) else {
         return statusInvalid
     }
-    results.values.withUnsafeBufferPointer { out.update(from: $0.baseAddress!, count: $0.count) }
+    results.values.withUnsafeBufferPointer { if let base = $0.baseAddress { out.update(from: base, count: $0.count) } }
     return statusOK
 }
 

@@ -20,10 +20,14 @@ struct SampleRequest {
         let names = options.map(\.name)
         guard Set(names).count == names.count else { throw SamplerError("an option is given twice: \(names.joined(separator: ", "))") }
         let drawsMode = Self.mcmc.contains(sampler) && names.contains("draws")
-        try SamplerCatalog.checkApplicable(names, sampler: sampler, draws: drawsMode)
+        try SamplerCatalog.checkApplicable(names, sampler: sampler, draws: names.contains("draws"))
+        if drawsMode && shard.count != 1 {
+            throw SamplerError("draws keeps one (chains, draws, d) array; run it unsharded")
+        }
         guard threads >= 0 && threads <= 4096 else { throw SamplerError("threads must be in 0...4096 (got \(threads))") }
         guard batch >= 0 && batch <= 1 << 24 else { throw SamplerError("batch must be in 0...16777216 (got \(batch))") }
         var settings = try SamplerCatalog.settings(options: options, seed: seed)
+        try SamplerCatalog.checkScheduleOptions(names, schedule: settings.schedule)
         if batch > 0 { settings.batchPoints = Int(batch) }
         let spec = target.spec(for: handle)
         try SamplerCatalog.checkDenoiserOptions(names, sampler: sampler, settings: settings, target: spec)
@@ -42,7 +46,11 @@ struct SampleRequest {
             let (set, summary) = try running(handle) { try job.run(progress: handle.startCounter(total: job.expectedProgressUnits)) }
             var arrays: [String: [Double]] = [:]
             if let w = set.weights { arrays["weights"] = w }
-            result = RunResults(values: set.points.storage, shape: [set.points.count, set.points.dimension], arrays: arrays, summary: summary)
+            // walk-jump with draws D > 1: D jumps per chain, (chains, D, d) as the command line writes them.
+            let k = sampler == "walk-jump" ? Swift.max(1, settings.draws ?? 1) : 1
+            let d = set.points.dimension
+            let shape = k > 1 ? [set.points.count / k, k, d] : [set.points.count, d]
+            result = RunResults(values: set.points.storage, shape: shape, arrays: arrays, summary: summary)
         }
         return result
     }

@@ -69,6 +69,8 @@ struct CallbackTarget: LogDensity {
 final class RunHandle: Sendable {
     let cancelRequested = Atomic<Bool>(false)
     let callbackFailed = Atomic<Bool>(false)
+    /// A `slips_run_sample` is running on this run (a second one at the same time is refused).
+    let busy = Atomic<Bool>(false)
     let counter = Mutex<ProgressCounter?>(nil)
     let results = Mutex<RunResults?>(nil)
 

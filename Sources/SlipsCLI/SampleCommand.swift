@@ -346,10 +346,6 @@ struct SampleCommand: ParsableCommand {
             if samplesOption != nil { throw CLIError("--samples does not apply with --draws: the run writes --chains × --draws draws") }
             if shard != nil { throw CLIError("--draws writes one (chains, draws, d) array; run it unsharded (--shard is refused)") }
             if (format ?? OutputFormat(path: output)) != .npy { throw CLIError("--draws writes a (chains, draws, d) .npy array; give an .npy output") }
-        } else {
-            for (option, given) in [("--thin", thin != nil), ("--stats", stats != nil)] where given {
-                throw CLIError("\(option) applies with --draws (long chains kept as draws)")
-            }
         }
         if let k = draws, k > 1 {
             if shard != nil { throw CLIError("--draws > 1 writes one (chains, draws, d) array; run it unsharded (--shard is refused)") }
@@ -360,12 +356,7 @@ struct SampleCommand: ParsableCommand {
                 + (name == "smc" ? "its particles interact" : "its weights are normalised over the whole run")
                 + ", so shards would not concatenate to the unsharded run")
         }
-        if schedule == .classic {
-            for (option, given) in [("--alpha1", alpha1 != nil), ("--alpha2", alpha2 != nil), ("--epsilon-end", epsilonEnd != nil)]
-            where given {
-                throw CLIError("\(option) applies to the geometric schedule, not --schedule classic")
-            }
-        }
+        try cliErrors { try SamplerCatalog.checkScheduleOptions(givenSamplerOptions, schedule: schedule?.rawValue) }
         if let t = threads, t < 1 || t > 4096 { throw CLIError("--threads must be in 1...4096 (got \(t))") }
     }
 

@@ -16,7 +16,9 @@ import Testing
         let s = try SamplerCatalog.settings(options: [
             ("mcmc-steps", "16"), ("sigma", "2.5"), ("adapt", "dual-averaging"), ("fresh-stages", "true"), ("T", "3"),
             ("metric", "dense"), ("grid", "ddpm"), ("resampling", "systematic"), ("schedule", "classic"),
+            ("denoiser", "exact"), ("score", "importance"),
         ], seed: 9)
+        #expect(s.denoiser == "exact" && s.score == "importance" && s.learnedModel == nil)
         #expect(s.mcmcSteps == 16 && s.sigma == 2.5 && s.adaptation == .dualAveraging && s.freshStages && s.horizon == 3)
         #expect(s.metric == .dense && s.grid == .ddpm && s.systematicResampling == true && s.schedule == "classic")
         #expect(s.matrixSeed == 9)
@@ -28,7 +30,7 @@ import Testing
         ("adapt", "fast", "--adapt must be one of window, dual-averaging, multiplicative, none"),
         ("output-walk", "maybe", "--output-walk is a flag"),
         ("matrix", "a.npy", "names a file"),
-        ("denoiser", "model.json", "a model file is an option of the command line"),
+        ("denoiser", "/nonexistent/model.json", "/nonexistent/model.json"),
         ("nope", "1", "unknown sampler option 'nope'"),
     ])
     func malformedOptionsAreOneMessage(name: String, value: String, message: String) {
@@ -46,6 +48,13 @@ import Testing
         }
         try SamplerCatalog.checkApplicable(["chains", "draws", "thin"], sampler: "nuts", draws: true)
         #expect { try SamplerCatalog.checkApplicable(["steps"], sampler: "nuts", draws: true) } throws: { _ in true }
+        #expect { try SamplerCatalog.checkApplicable(["thin"], sampler: "mala", draws: false) } throws: { e in
+            "\(e)".contains("--thin applies with --draws")
+        }
+        #expect { try SamplerCatalog.checkScheduleOptions(["alpha1"], schedule: "classic") } throws: { e in
+            "\(e)".contains("--alpha1 applies to the geometric schedule")
+        }
+        try SamplerCatalog.checkScheduleOptions(["alpha1"], schedule: nil)
     }
 
     @Test func targetOptionsFollowTheTarget() throws {
@@ -59,10 +68,11 @@ import Testing
     }
 
     /// The batch size is a cost, not a setting of the algorithm: every sample draws from its own stream.
-    @Test(arguments: ["slips", "mala", "hmc"])
+    @Test(arguments: ["slips", "mala", "hmc", "nuts", "smc", "ais"])
     func outputDoesNotDependOnTheBatch(sampler: String) throws {
         let spec = try TargetCatalog.make("two-modes", dimension: 4)
-        var s = try SamplerCatalog.settings(options: [("steps", "32")] + (sampler == "slips" ? [] : [("warmup", "32")]), seed: 0)
+        let mcmc = ["mala", "hmc", "nuts"].contains(sampler)
+        var s = try SamplerCatalog.settings(options: [("steps", "32")] + (mcmc ? [("warmup", "32")] : []), seed: 0)
         let plain = try SamplerCatalog.make(sampler, settings: s, target: spec).sample(spec.target, indices: 0..<40, seed: 3, threads: 2, progress: nil)
         s.batchPoints = 7
         let batched = try SamplerCatalog.make(sampler, settings: s, target: spec).sample(spec.target, indices: 0..<40, seed: 3, threads: 2, progress: nil)

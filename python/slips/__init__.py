@@ -55,11 +55,12 @@ class Target:
     function pointer (``native``). ``python_callback`` tells whether sampling holds the GIL in every call (then one
     thread is the default)."""
 
-    def __init__(self, handle, dim, python_callback, keep=None):
+    def __init__(self, handle, dim, python_callback, keep=None, refs=()):
         self._handle = ctypes.c_void_p(handle)
         self.dim = dim
         self.python_callback = python_callback
         self._keep = keep  # the ctypes callback and its state live as long as the target
+        self._refs = refs  # what the C function reads (its context)
 
     def __del__(self):
         if getattr(self, "_handle", None) and self._handle.value:
@@ -92,6 +93,8 @@ class _Callback:
         self.dim = dim
         self.error = None
         self.c_function = _native.LOGDENSITY_FN(self._call)
+        # One run at a time: the exception a call raised belongs to the run that made it.
+        self.in_use = threading.Lock()
 
     def _call(self, _context, points, count, dim, logdensity, gradient):
         try:
@@ -99,10 +102,13 @@ class _Callback:
             x = np.frombuffer((ctypes.c_double * n).from_address(points), dtype=np.float64).reshape(count, dim)
             x.flags.writeable = False
             logp, grad = self.function(x)
-            np.copyto(np.frombuffer((ctypes.c_double * count).from_address(logdensity), dtype=np.float64),
-                      np.asarray(logp, dtype=np.float64).reshape(count), casting="same_kind")
+            logp, grad = np.asarray(logp), np.asarray(grad)
+            if logp.shape != (count,) or grad.shape != (count, dim):
+                raise ValueError(f"the target returned shapes {logp.shape} and {grad.shape} for {count} points in "
+                                 f"dimension {dim}; expected ({count},) and ({count}, {dim})")
+            np.copyto(np.frombuffer((ctypes.c_double * count).from_address(logdensity), dtype=np.float64), logp)
             np.copyto(np.frombuffer((ctypes.c_double * n).from_address(gradient), dtype=np.float64).reshape(count, dim),
-                      np.asarray(grad, dtype=np.float64).reshape(count, dim), casting="same_kind")
+                      grad)
             return 1
         except BaseException as e:  # noqa: BLE001 — every failure must reach the caller, not read as success
             if self.error is None:
@@ -156,18 +162,18 @@ def native(address, dim, context=None, radius=None, tau=None):
     error = _error_buffer()
     _check(lib.slips_target_callback(dim, function, context, _scale(radius), _scale(tau), ctypes.byref(handle), error,
                                      len(error)), error)
-    return Target(handle.value, dim, python_callback=False, keep=None)
+    return Target(handle.value, dim, python_callback=False, keep=None, refs=(function, context))
 
 
 def _option_lines(options):
     lines = []
     for key, value in options.items():
-        if value is None:
+        if value is None or value is False:  # a flag not given
             continue
         name = key.replace("_", "-")
-        text = ("true" if value else "false") if isinstance(value, bool) else str(value)
-        if "\n" in text or "\n" in name:
-            raise ValueError(f"option {key} has a line break")
+        text = "true" if value is True else str(value)
+        if len(f"{name}={text}".splitlines()) != 1 or text != text.strip():
+            raise ValueError(f"option {key}={value!r} has a line break or surrounding spaces")
         lines.append(f"{name}={text}")
     return "\n".join(lines).encode()
 
@@ -201,14 +207,20 @@ class Result:
         keep their chains; independent samples are one chain of n draws."""
         import arviz as az
 
-        x = self.samples if self.samples.ndim == 3 else self.samples[np.newaxis]
+        if self.samples.ndim == 3 and self.info.get("sampler") == "walk-jump":
+            x = self.samples.reshape(1, -1, self.samples.shape[-1])  # jumps of many walks: one chain of draws
+        else:
+            x = self.samples if self.samples.ndim == 3 else self.samples[np.newaxis]
         chains, draws = x.shape[:2]
         stats = {name: values.reshape(chains, draws) for name, values in self.stats.items()
                  if values.size == chains * draws}
         for name in ("diverging",):
             if name in stats:
                 stats[name] = stats[name].astype(bool)
-        return az.from_dict(posterior={"x": x}, sample_stats=stats or None)
+        try:
+            return az.from_dict(posterior={"x": x}, sample_stats=stats or None)
+        except TypeError:  # ArviZ 1.x: one dictionary of groups
+            return az.from_dict({"posterior": {"x": x}, **({"sample_stats": stats} if stats else {})})
 
 
 def _threads(target, threads):
@@ -235,26 +247,34 @@ def sample(target, dim=None, n=1024, sampler="slips", seed=0, threads=None, batc
     if dim is not None and int(dim) != target.dim:
         raise ValueError(f"dim={dim} but the target has dimension {target.dim}")
     k, parts = shard if shard is not None else (0, 1)
+    arguments = (target._handle, str(sampler).encode(), _option_lines(options), int(n), int(seed),
+                 _threads(target, threads), int(batch), int(k), int(parts))
+    callback = target._keep
+    if callback is not None and not callback.in_use.acquire(blocking=False):
+        raise RuntimeError("this Python target is sampling in another run; make one target per concurrent run")
     run = lib.slips_run_new()
     try:
-        status, error = _run_interruptibly(run, target, sampler, options, n, seed, _threads(target, threads), batch,
-                                           k, parts)
-        if target._keep is not None:
-            target._keep.reraise()
+        if callback is not None:
+            callback.error = None
+        status, error = _run_interruptibly(run, arguments)
+        if callback is not None:
+            callback.reraise()
         _check(status, error)
         return _result(run)
     finally:
-        lib.slips_run_free(run)
+        lib.slips_run_free(run)  # the worker has finished: _run_interruptibly never returns or raises before
+        if callback is not None:
+            callback.in_use.release()
 
 
-def _run_interruptibly(run, target, sampler, options, n, seed, threads, batch, k, parts):
-    """slips_run_sample on a worker thread while this one waits, so that Ctrl-C cancels the run."""
+def _run_interruptibly(run, arguments):
+    """slips_run_sample on a worker thread while this one waits, so that Ctrl-C cancels the run; returns (or raises
+    KeyboardInterrupt) only once the worker has finished, however many times Ctrl-C is pressed."""
     error = _error_buffer()
     out = {}
 
     def body():
-        out["status"] = lib.slips_run_sample(run, target._handle, sampler.encode(), _option_lines(options), int(n),
-                                             int(seed), int(threads), int(batch), int(k), int(parts), error, len(error))
+        out["status"] = lib.slips_run_sample(run, *arguments, error, len(error))
 
     worker = threading.Thread(target=body, name="slips-sample", daemon=True)
     worker.start()
@@ -263,7 +283,11 @@ def _run_interruptibly(run, target, sampler, options, n, seed, threads, batch, k
             worker.join(0.05)
     except KeyboardInterrupt:
         lib.slips_run_cancel(run)
-        worker.join()
+        while worker.is_alive():  # the run stops at its next check (within a second)
+            try:
+                worker.join()
+            except KeyboardInterrupt:
+                lib.slips_run_cancel(run)
         raise
     return out["status"], error
 
@@ -305,11 +329,13 @@ def concat(results):
         missing = sorted(set(range(parts)) - set(indices))
         raise ValueError(f"missing shards {missing} of {parts}")
     ordered = sorted(results, key=lambda r: r.info["first_index"])
-    info = dict(first)
-    info.update(shard="0/1", first_index=0, samples=sum(r.info["samples"] for r in results),
-                gradient_evaluations=sum(r.info["gradient_evaluations"] for r in results),
-                logdensity_evaluations=sum(r.info["logdensity_evaluations"] for r in results),
-                wall_seconds=sum(r.info["wall_seconds"] for r in results))
+    info = {key: first[key] for key in same + ("threads", "git_commit") if key in first}
+    total = lambda key: sum(r.info[key] for r in results)  # noqa: E731
+    info.update(shard="0/1", first_index=0, samples=total("samples"), gradient_evaluations=total("gradient_evaluations"),
+                logdensity_evaluations=total("logdensity_evaluations"), wall_seconds=total("wall_seconds"),
+                gradient_evaluations_per_sample=total("gradient_evaluations") / max(1, total("samples")),
+                # metrics and statistics are each shard's own: kept per shard, in index order
+                shards=[r.info for r in ordered])
     stats = {name: np.concatenate([r.stats[name] for r in ordered]) for name in ordered[0].stats}
     return Result(np.concatenate([r.samples for r in ordered]), info, stats)
 

@@ -5,7 +5,7 @@ from . import builtin
 
 
 def __getattr__(name):
-    if name.startswith("__"):
+    if name.startswith("_"):
         raise AttributeError(name)
     target = name.replace("_", "-")
 
@@ -15,3 +15,9 @@ def __getattr__(name):
     make.__name__ = name
     make.__doc__ = f"The built-in target {target!r} (see `slips targets`)."
     return make
+
+
+def model(path):
+    """The data set a model of `slips train` learned (MODEL.json), to sample with ``denoiser=path`` (sampler "sl")
+    or ``score=path`` (walk-jump, jms, sms), as `slips sample --denoiser MODEL.json` does."""
+    return builtin(str(path))

@@ -136,9 +136,34 @@ def test_an_error_in_the_callback_stops_the_run_within_a_second(error):
     assert len(calls) == 20
 
 
-def test_a_callback_returning_a_bad_shape_is_a_python_error():
-    with pytest.raises(ValueError):
-        slips.sample(lambda x: (np.zeros(1), np.zeros((1, D))), dim=D, n=16, sampler="mala", init_scale=1.0)
+@pytest.mark.parametrize("shapes", [lambda x: (np.zeros(1), np.zeros((1, D))),
+                                    lambda x: (np.zeros((len(x), 1)), np.zeros_like(x)),
+                                    lambda x: (np.zeros(len(x)), np.zeros_like(x).T)], ids=["short", "column", "transposed"])
+def test_a_callback_returning_a_bad_shape_is_a_python_error(shapes):
+    with pytest.raises(ValueError, match="expected"):
+        slips.sample(shapes, dim=D, n=16, sampler="mala", init_scale=1.0)
+
+
+def test_a_failed_run_leaves_the_target_usable(swift_target):
+    calls = []
+
+    def once_failing(x):
+        calls.append(1)
+        if len(calls) == 3:
+            raise ZeroDivisionError
+        return two_modes(x)
+
+    target = slips.from_numpy(once_failing, D, **SCALE)
+    with pytest.raises(ZeroDivisionError):
+        slips.sample(target, **RUNS[0])
+    np.testing.assert_allclose(slips.sample(target, **RUNS[0]).samples, slips.sample(swift_target, **RUNS[0]).samples,
+                               rtol=0, atol=1e-12)
+
+
+def test_the_exact_denoiser_through_python(swift_target):
+    r = slips.sample(swift_target, n=256, sampler="sl", denoiser="exact", steps=100, seed=2)
+    assert r.info["settings"]["denoiser"] == "exact"
+    assert r.info["metrics"]["mode_weight_error"] < 0.1
 
 
 def test_ctrl_c_cancels_a_native_run_within_a_second(swift_target):
@@ -181,6 +206,7 @@ def test_shards_join_to_the_unsharded_run(swift_target):
     parts = [slips.sample(swift_target, shard=(k, 3), **run) for k in (2, 0, 1)]
     joined = slips.concat(parts)
     assert np.array_equal(joined.samples, whole.samples)
+    assert [s["shard"] for s in joined.info["shards"]] == ["0/3", "1/3", "2/3"] and "metrics" not in joined.info
     assert joined.info["gradient_evaluations"] == whole.info["gradient_evaluations"]
     with pytest.raises(ValueError, match="missing"):
         slips.concat(parts[:2])
@@ -217,3 +243,27 @@ def test_a_wheel_runs_on_its_own_runtime():
     loaded = set(re.findall(r"(/\S*lib(?:swift\w*|Foundation\w*|dispatch|BlocksRuntime|SlipsC)\.so)",
                             open("/proc/self/maps").read()))
     assert loaded and all(path.startswith(package) for path in loaded), loaded
+
+
+def test_a_model_of_slips_train_denoises_from_python(tmp_path):
+    """`slips train` (the wheel's bundled command, else a checkout's build) and its model as a target and denoiser."""
+    import pathlib
+    import shutil
+    import subprocess
+
+    command = shutil.which("slips") or str(pathlib.Path(__file__).resolve().parents[2] / ".build" / "release" / "slips")
+    if not pathlib.Path(command).is_file():
+        pytest.skip("no slips command (install the wheel or build the checkout)")
+    rng = np.random.default_rng(3)
+    data = np.where(rng.random((2000, 1)) < 2 / 3, MEANS[0], MEANS[1]) + np.sqrt(VARIANCE) * rng.normal(size=(2000, 4))
+    np.save(tmp_path / "x.npy", data)
+    model = str(tmp_path / "m.json")
+    subprocess.run([command, "train", "--data", str(tmp_path / "x.npy"), "--steps", "200", "--hidden", "32", "--quiet",
+                    "--output", model], check=True, capture_output=True)
+    target = slips.targets.model(model)
+    assert target.dim == 4
+    r = slips.sample(target, n=200, sampler="sl", denoiser=model, steps=50, seed=1)
+    assert r.samples.shape == (200, 4) and np.isfinite(r.samples).all()
+    assert r.info["settings"]["denoiser"].startswith("learned")
+    with pytest.raises(slips.SlipsError, match="no-such.json"):
+        slips.sample(target, n=8, sampler="sl", denoiser=str(tmp_path / "no-such.json"))

@@ -204,7 +204,7 @@ public enum SamplerCatalog {
         c.initSteps = s.initSteps ?? (exactStart == nil ? 10 : 0)
         if let h = s.stepSize { c.initialStepSize = h }
         if let a = s.targetAcceptance { c.adaptation.targetAcceptance = a }
-        if let b = s.batchPoints { c.blockSize = Swift.max(1, b / c.chains) }
+        if let b = s.batchPoints { c.blockSize = Swift.max(1, b / Swift.max(1, c.chains)) }
         try c.validate(dimension: d)
         var process = c.observationProcess
         process.exactStart = exactStart

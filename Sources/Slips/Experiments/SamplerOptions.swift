@@ -1,6 +1,7 @@
 /// The sampler options of `slips sample` by name, for every front end (DESIGN.md §4, one catalog): the CLI checks
 /// which sampler an option applies to here, and the C interface and the Python package (issue 26) set
-/// ``SamplerCatalog/Settings`` from `name=value` pairs with the same names, values and refusals as the command line.
+/// ``SamplerCatalog/Settings`` from `name=value` pairs with the same names and values, refused by the same checks
+/// (``checkApplicable(_:sampler:draws:)``, ``checkScheduleOptions(_:schedule:)``, ``checkDenoiserOptions(_:sampler:settings:target:)``).
 extension SamplerCatalog {
     /// The samplers each sampler option applies to, by its `slips sample` name (without `--`). `draws`: an MCMC run
     /// kept as draws of a few long chains (`--draws`), where `--chains` counts them and `--steps` does not apply.
@@ -48,11 +49,24 @@ extension SamplerCatalog {
                 throw SamplerError("--\(option) does not apply to --sampler \(sampler) (it applies to \(samplers.joined(separator: ", ")))")
             }
         }
+        if !draws && ["mala", "ula", "hmc", "nuts", "dula", "dmala"].contains(sampler) {
+            for option in ["thin", "stats"] where given.contains(option) {
+                throw SamplerError("--\(option) applies with --draws (long chains kept as draws)")
+            }
+        }
+    }
+
+    /// Refuses the geometric schedule's options with `--schedule classic` (they would be ignored).
+    public static func checkScheduleOptions(_ given: [String], schedule: String?) throws {
+        guard schedule == "classic" else { return }
+        for option in ["alpha1", "alpha2", "epsilon-end"] where given.contains(option) {
+            throw SamplerError("--\(option) applies to the geometric schedule, not --schedule classic")
+        }
     }
 
     /// The settings of `options` (`name=value` pairs with `slips sample`'s option names and values; `true`/`false`
-    /// for its flags). Throws one message for an unknown name, a malformed value or an option that needs a file
-    /// (`matrix`, `stats`, a model file as `denoiser`/`score`: give those on the command line). `draws`, `thin` and
+    /// for its flags; `denoiser`/`score` may name a model file of `slips train`). Throws one message for an unknown
+    /// name, a malformed value, an unreadable model or an option of the command line's files (`matrix`, `stats`). `draws`, `thin` and
     /// the MCMC `chains` of a draws run are the caller's (``DrawsJob``), so they are parsed but not refused here.
     public static func settings(options: [(name: String, value: String)], seed: UInt64) throws -> Settings {
         var s = Settings()
@@ -115,8 +129,10 @@ extension SamplerCatalog {
         case "resampling": s.systematicResampling = try choice(["multinomial", "systematic"]) == "systematic"
         case "ess-threshold": s.essThreshold = try real()
         case "process": s.process = try choice(processNames)
-        case "denoiser", "score" where value.lowercased().hasSuffix(".json"):
-            throw SamplerError("--\(name) \(value): a model file is an option of the command line (slips sample), not of this interface")
+        case "denoiser" where value.lowercased().hasSuffix(".json"), "score" where value.lowercased().hasSuffix(".json"):
+            // A model file from `slips train`: the learned denoiser (sl) or score (walk-jump, jms, sms).
+            s.learnedModel = try ModelFile.read(path: value)
+            if name == "denoiser" { s.denoiser = "learned" } else { s.score = "learned" }
         case "denoiser": s.denoiser = try choice(["exact", "mcmc"])
         case "start": s.start = try choice(["prior", "exact"])
         case "grid": s.grid = TimeGrid(rawValue: try choice(TimeGrid.allCases.map(\.rawValue)))
