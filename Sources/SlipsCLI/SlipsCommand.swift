@@ -1,5 +1,8 @@
 import ArgumentParser
-import Foundation
+import FoundationEssentials
+#if canImport(Glibc)
+import Glibc
+#endif
 import Slips
 
 @main
@@ -40,7 +43,7 @@ func cliErrors<R>(_ body: () throws -> R) throws -> R {
 
 /// Prints to standard error.
 func printError(_ s: String) {
-    FileHandle.standardError.write(Data((s + "\n").utf8))
+    writeError(s + "\n")
 }
 
 /// Formats an integer with thousands separators.

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import RealModule
 
 /// A target of the SLIPS benchmark under its upstream name (spec/slips.md §2: `8gaussians`, `rings`, `funnel`,

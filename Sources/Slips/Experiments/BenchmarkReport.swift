@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import RealModule
 
 /// Tables and figures from benchmark records (issue 3, item 4).
@@ -264,11 +264,7 @@ public enum BenchmarkReport {
     static func write(_ svg: String, _ path: String) throws -> String {
         try AtomicFile.write(text: svg, to: path)
         if let converter = which("rsvg-convert") {
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: converter)
-            p.arguments = [path, "-o", String(path.dropLast(4)) + ".png"]
-            try? p.run()
-            p.waitUntilExit()
+            runQuietly(converter, [path, "-o", String(path.dropLast(4)) + ".png"])
         }
         return path
     }

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import RealModule
 
 /// Builds the benchmark targets from the catalog.
@@ -208,7 +208,7 @@ public struct BenchmarkRunner: Sendable {
         let spec = try cell.target.makeSpec(dataDirectory: dataDirectory)
         let sampler = try BenchmarkSamplers.make(cell.algorithm, grid: cell.grid, profile: profile, target: spec)
         let indices = SamplingJob.shardIndices(samples: profile.samples, shard: (index, n))
-        let date = ISO8601DateFormatter().string(from: Date())
+        let date = iso8601()
         let set = try sampler.sample(spec.target, indices: indices, seed: cell.seed, threads: threads, progress: nil)
         let chunk = BenchmarkChunk(
             key: key(cell), chunk: index, chunks: n, firstIndex: set.firstIndex, samples: set.points.count,
@@ -236,7 +236,7 @@ public struct BenchmarkRunner: Sendable {
         let cells = profile.cells
         let todo = cells.filter { !done.contains(key($0)) }
         log("profile \(profile.name): \(cells.count) cells, \(cells.count - todo.count) already done, \(todo.count) to run")
-        let date = ISO8601DateFormatter().string(from: Date())
+        let date = iso8601()
         cellLoop: for (n, cell) in todo.enumerated() {
             guard fits(0) else {
                 log("stopping: --stop-after \(stopAfter!) s reached, \(todo.count - n) cell(s) left")

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import RealModule
 
 /// The binary samplers on the test prior of spec/denoising.md §5.6 (`slips experiment binary-mixture`): the §5.6 table
@@ -51,7 +51,7 @@ public struct BinaryMixtureExperiment {
         t += try directTable(p, log)
         t += try smsTable(p, &failed, log)
         t += try learningTable(p, &failed, log)
-        t += "\nCommand: `slips experiment binary-mixture --output DIR`; \(ISO8601DateFormatter().string(from: Date())), Slips "
+        t += "\nCommand: `slips experiment binary-mixture --output DIR`; \(iso8601()), Slips "
         t += "\(SlipsVersion.description), \(String(format: "%.0f", Date().timeIntervalSince(start))) s on \(threads) thread(s).\n"
         try AtomicFile.write(text: t, to: outputDirectory + "/table.md")
         return failed
@@ -154,7 +154,8 @@ public struct BinaryMixtureExperiment {
         t += "Logistic denoiser (§5.2; h = 256, 6000 Adam steps of 256) trained on 10⁵ exact draws at α = 0.3, one measurement; "
         t += "cross-entropies per row on 20000 fresh pairs.\n\n"
         t += "| held-out cross-entropy | Bayes cross-entropy | ratio | score RMS error vs α E[x\\|y] | T-d2 (≤ 1.02, < 0.05) | training s |\n|---|---|---|---|---|---|\n"
-        t += String(format: "| %.4f | %.4f | %.4f | %.4f | %@ | %.0f |\n", r.heldout, r.bayes, r.heldout / r.bayes, r.scoreRMS, pass ? "pass" : "FAIL", r.seconds)
+        t += String(format: "| %.4f | %.4f | %.4f | %.4f | ", r.heldout, r.bayes, r.heldout / r.bayes, r.scoreRMS)
+            + (pass ? "pass" : "FAIL") + String(format: " | %.0f |\n", r.seconds)
         return t
     }
 
@@ -279,7 +280,7 @@ public struct BinaryDigitsExperiment {
         t += "\(String(format: "%.0f", m["wall_seconds"] ?? 0)) s on \(threads) thread(s).\n\n"
         t += "| images | mean Hamming distance to the nearest training image | exact copies | RMS pixel-mean error vs training | mean abs magnetisation |\n|---|---|---|---|---|\n"
         for (label, key) in [("held-out real digits (rows 1501–)", "heldout"), ("one-stage, α = \(alpha)", "one_stage"), ("binary SMS, M = \(measurements)", "sms")] {
-            t += String(format: "| %@ | %.2f | %.3f | %.3f | %.3f |\n", label, m[key + "_nearest_hamming"] ?? .nan, m[key + "_copy_fraction"] ?? .nan,
+            t += "| \(label) " + String(format: "| %.2f | %.3f | %.3f | %.3f |\n", m[key + "_nearest_hamming"] ?? .nan, m[key + "_copy_fraction"] ?? .nan,
                         m[key + "_magnetisation_error"] ?? .nan, m[key + "_abs_magnetisation"] ?? .nan)
         }
         t += String(format: "\nHeld-out cross-entropy of the model: %.3f nats per image. ", m["heldout_loss"] ?? .nan)

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// Seed 002's "more and more log-concave" (spec/denoising.md §1.4, T-b2, T-c5): the integrated autocorrelation time
 /// of ULA on the joint density of M measurements (JMS) grows with its condition number `κ_AAO = 1 + Mτ²/σ²`, while
@@ -43,7 +43,7 @@ public struct ConditioningExperiment {
                 let row = Row(target: t.name, measurements: m, kappaJoint: 1 + Double(m) / (t.sigma * t.sigma),
                               jmsIAT: integratedAutocorrelationTime(traces), smsIAT: smsConditionalIAT(g, sigma: t.sigma, m: m))
                 rows.append(row)
-                log(String(format: "%@, M = %d: JMS IAT %.1f, SMS conditional IAT %.1f", t.name, m, row.jmsIAT, row.smsIAT))
+                log(t.name + String(format: ", M = %d: JMS IAT %.1f, SMS conditional IAT %.1f", m, row.jmsIAT, row.smsIAT))
             }
         }
         try AtomicFile.write(text: table(rows, wall: Date().timeIntervalSince(start)), to: outputDirectory + "/table.md")
@@ -83,7 +83,7 @@ public struct ConditioningExperiment {
         s += "ULA (η = 0.2σ², \(chains) chains × \(steps) steps, exact scores, seed \(seed)); integrated autocorrelation time (Sokal's "
         s += "window) of the τ = 1 coordinate: of ȳ on the joint density of M measurements (JMS), and of y_M on SMS's conditional "
         s += "with the history drawn exactly (each chain centred on its own mean: each samples its own conditional). Reference runs of the spec (T-b2): JMS 19 / 46 / 185 / 395 steps at M = 1 / 4 / 16 / 64. "
-        s += "Command: `slips experiment conditioning --output DIR`; \(ISO8601DateFormatter().string(from: Date())), Slips "
+        s += "Command: `slips experiment conditioning --output DIR`; \(iso8601()), Slips "
         s += "\(SlipsVersion.description), \(String(format: "%.0f", wall)) s.\n\n"
         s += "| target | M | κ of the joint density | JMS IAT | SMS conditional IAT |\n|---|---|---|---|---|\n"
         for r in rows {

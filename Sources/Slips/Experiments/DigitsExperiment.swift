@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// A learned denoiser on real data (issue 21, README "Learned denoisers"): the two-layer denoiser of
 /// spec/denoising.md §6.5 trained on the 8×8 digits of `data/digits/` (the first 1,500 rows; the other 297 are held

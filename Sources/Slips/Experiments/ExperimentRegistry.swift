@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// A named experiment of `slips experiment NAME` (DESIGN.md §2: one name → experiment table, ``ExperimentCatalog``):
 /// it runs with a seed and a thread count and ends with one summary line and whether its criteria passed.
@@ -82,8 +82,8 @@ extension WalkJumpDigitsExperiment: NamedExperiment {
 extension DigitsExperiment: NamedExperiment {
     public func runReporting(log: @escaping (String) -> Void) throws -> (summary: String, passed: Bool) {
         let m = try run(log: log)
-        return (String(format: "sample → train %.2f vs held-out → train %.2f: %@/table.md", m["sample_to_train_nearest"] ?? .nan,
-                       m["heldout_to_train_nearest"] ?? .nan, outputDirectory), true)
+        return (String(format: "sample → train %.2f vs held-out → train %.2f: ", m["sample_to_train_nearest"] ?? .nan,
+                       m["heldout_to_train_nearest"] ?? .nan) + outputDirectory + "/table.md", true)
     }
 }
 
@@ -97,7 +97,8 @@ extension BinaryMixtureExperiment: NamedExperiment {
 extension BinaryDigitsExperiment: NamedExperiment {
     public func runReporting(log: @escaping (String) -> Void) throws -> (summary: String, passed: Bool) {
         let m = try run(log: log)
-        return (String(format: "Hamming sample → train %.2f vs held-out → train %.2f, copies %.2f: %@/table.md",
-                       m["sms_nearest_hamming"] ?? .nan, m["heldout_nearest_hamming"] ?? .nan, m["sms_copy_fraction"] ?? .nan, outputDirectory), true)
+        return (String(format: "Hamming sample → train %.2f vs held-out → train %.2f, copies %.2f: ",
+                       m["sms_nearest_hamming"] ?? .nan, m["heldout_nearest_hamming"] ?? .nan, m["sms_copy_fraction"] ?? .nan)
+                + outputDirectory + "/table.md", true)
     }
 }

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import RealModule
 
 /// One cell of the jms-vs-sms experiment, one line of `runs.jsonl`.
@@ -61,7 +61,7 @@ public struct MultimeasurementExperiment {
             let r = try cell(method, d: d, measurements: m)
             try JSONLines.append(r, to: outputDirectory + "/runs.jsonl")
             records.append(r)
-            log(String(format: "%@ d = %d M = %d: weight %.3f, orthogonal variance %.3f (%.1f s)", method, d, m,
+            log(method + String(format: " d = %d M = %d: weight %.3f, orthogonal variance %.3f (%.1f s)", d, m,
                        r.metrics["mode_weight"]!, r.metrics["orthogonal_variance"]!, r.metrics["wall_seconds"]!))
         }
         try AtomicFile.write(text: table(records), to: outputDirectory + "/table.md")
@@ -112,7 +112,7 @@ public struct MultimeasurementExperiment {
             metrics["mixed_walk_jump_fraction"] = Self.mixedWalkJumpFraction(d: d, effectiveNoise: sigma / Double(m).squareRoot())
         }
         return MultimeasurementRecord(key: Self.key(method, d, m), method: method, dimension: d, measurements: m, samples: samples,
-                                      metrics: metrics, seed: seed, date: ISO8601DateFormatter().string(from: Date()),
+                                      metrics: metrics, seed: seed, date: iso8601(),
                                       version: SlipsVersion.description)
     }
 

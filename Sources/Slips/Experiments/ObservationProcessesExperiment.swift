@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import RealModule
 
 /// The named experiments of `slips experiment` (DESIGN.md §4): each regenerates a table of a spec with a pass/fail
@@ -182,7 +182,7 @@ public struct ObservationProcessesExperiment {
             denoiser: denoiser, samples: cell.samples, seed: seed, metrics: metrics, criterion: cell.criterion,
             passed: cell.criterion.isEmpty ? nil : cell.passes(metrics), gradientEvaluations: set.gradientEvaluations,
             logDensityEvaluations: set.logDensityEvaluations, wallSeconds: set.wallSeconds,
-            date: ISO8601DateFormatter().string(from: Date()), version: SlipsVersion.version, gitCommit: SlipsVersion.gitCommit)
+            date: iso8601(), version: SlipsVersion.version, gitCommit: SlipsVersion.gitCommit)
     }
 
     /// |mean of the coordinate-averaged samples - the prior's| in standard errors of that mean.

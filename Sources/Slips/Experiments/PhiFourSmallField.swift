@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import RealModule
 
 /// A finished cell of the phi^4 small-field experiment: one method (or the reference) at one field b.
@@ -50,7 +50,7 @@ public struct PhiFourSmallFieldExperiment {
                 let record = try method == "reference" ? reference(b) : run(method, b)
                 try JSONLines.append(record, to: runsPath)
                 records.append(record)
-                log(String(format: "b = %g, %@: log ratio %.3f ± %.3f (%.1f s)", b, method, record.logRatio,
+                log(String(format: "b = %g, ", b) + method + String(format: ": log ratio %.3f ± %.3f (%.1f s)", record.logRatio,
                            record.standardError, record.wallSeconds))
             }
         }
@@ -79,7 +79,7 @@ public struct PhiFourSmallFieldExperiment {
         return PhiFourSmallFieldRecord(
             key: Self.key(b, "reference"), field: b, method: "reference", logRatio: Double.log(p / (1 - p)),
             standardError: r.standardError / (p * (1 - p)), samples: pt.replicas * pt.sweeps, metrics: metrics,
-            wallSeconds: Date().timeIntervalSince(start), date: ISO8601DateFormatter().string(from: Date()),
+            wallSeconds: Date().timeIntervalSince(start), date: iso8601(),
             version: SlipsVersion.version)
     }
 
@@ -97,7 +97,7 @@ public struct PhiFourSmallFieldExperiment {
         return PhiFourSmallFieldRecord(
             key: Self.key(b, method), field: b, method: sampler.name, logRatio: Double.log(q / (1 - q)),
             standardError: 1 / (512 * q * (1 - q)).squareRoot(), samples: 512, metrics: metrics,
-            wallSeconds: set.wallSeconds, date: ISO8601DateFormatter().string(from: Date()), version: SlipsVersion.version)
+            wallSeconds: set.wallSeconds, date: iso8601(), version: SlipsVersion.version)
     }
 
     /// One row per b: the references, then each method's estimate, marked when within 2 combined SE.
@@ -127,7 +127,7 @@ public struct PhiFourSmallFieldExperiment {
         }
         let total = records.reduce(0) { $0 + $1.wallSeconds }
         s += "\n`loc.` is the localised fraction (bulk magnetisation within 0.3 of a minimum's). Total wall time of the "
-        s += String(format: "recorded cells: %.0f s; latest cell %@.\n", total, records.map(\.date).max() ?? "–")
+        s += String(format: "recorded cells: %.0f s; latest cell ", total) + (records.map(\.date).max() ?? "–") + ".\n"
         return s
     }
 }

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import RealModule
 
 /// The full-size versions of two criteria of spec/denoising.md that the test suite checks small:
@@ -21,7 +21,7 @@ public struct ScoreSamplerCriteriaExperiment {
         let (rows, failed, header) = name == "walk-jump-mixture" ? try walkJumpMixture(log) : try smsStages(log)
         var t = header + "\n\n| " + rows[0].joined(separator: " | ") + " |\n|" + rows[0].map { _ in "---" }.joined(separator: "|") + "|\n"
         for r in rows.dropFirst() { t += "| " + r.joined(separator: " | ") + " |\n" }
-        t += "\nCommand: `slips experiment \(name) --output DIR`; \(ISO8601DateFormatter().string(from: Date())), Slips "
+        t += "\nCommand: `slips experiment \(name) --output DIR`; \(iso8601()), Slips "
         t += "\(SlipsVersion.description), \(String(format: "%.0f", Date().timeIntervalSince(start))) s on \(threads) thread(s).\n"
         try AtomicFile.write(text: t, to: outputDirectory + "/table.md")
         return failed

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import RealModule
 
 /// One (mixture form, dimension, denoiser) cell of the two-networks experiment, one line of `runs.jsonl`.
@@ -116,8 +116,8 @@ public struct TwoNetworksExperiment {
             projections.append((denoiser, projection))
             out.append(TwoNetworksRecord(
                 key: Self.key(form, d, denoiser), form: form, dimension: d, denoiser: denoiser, samples: samples,
-                metrics: metrics, seed: seed, date: ISO8601DateFormatter().string(from: Date()), version: SlipsVersion.description))
-            log(String(format: "%@ d = %d %@: p̂ %.3f, within-mode variance %.3f (%.1f s)", form, d, denoiser,
+                metrics: metrics, seed: seed, date: iso8601(), version: SlipsVersion.description))
+            log(form + String(format: " d = %d ", d) + denoiser + String(format: ": p̂ %.3f, within-mode variance %.3f (%.1f s)",
                        metrics["mode_weight_plus"]!, metrics["within_mode_variance"]!, metrics["wall_seconds"]!))
         }
         if writeFigure { try writeHistogram(form, d: d, projections: projections, mixture: m) }
@@ -194,8 +194,8 @@ public struct TwoNetworksExperiment {
                 let pass = Self.passesTe3(one: one.metrics, two: two.metrics, weight: weight, d: d)
                 s += "| \(form) | \(d) | \(pv(e)) | \(pv(one)) | \(pv(two)) | "
                 s += "\(Int(one.metrics["far_samples"] ?? 0)) / \(Int(two.metrics["far_samples"] ?? 0)) | "
-                s += String(format: "%.3f | %.3f / %.3f | %.3f | %@ |\n", e.metrics["bayes_mse"] ?? .nan, one.metrics["training_mse"] ?? .nan,
-                            one.metrics["heldout_mse"] ?? .nan, two.metrics["training_mse"] ?? .nan, pass ? "pass" : "fail")
+                s += String(format: "%.3f | %.3f / %.3f | %.3f | ", e.metrics["bayes_mse"] ?? .nan, one.metrics["training_mse"] ?? .nan,
+                            one.metrics["heldout_mse"] ?? .nan, two.metrics["training_mse"] ?? .nan) + (pass ? "pass" : "fail") + " |\n"
             }
         }
         s += "\n`far samples`: samples farther than √d + 10 from both means, where a unit-variance component puts a sample "

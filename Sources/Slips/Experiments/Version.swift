@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// The version of Slips and, when the running executable sits in a git checkout (`.build/…/slips` of a clone), the
 /// commit it was built from; both go into every run summary, benchmark record and experiment record.
@@ -18,10 +18,10 @@ public enum SlipsVersion {
 
     static func headCommit(gitDirectory g: String) -> String? {
         guard let head = try? String(contentsOfFile: g + "/HEAD", encoding: .utf8)
-            .trimmingCharacters(in: .whitespacesAndNewlines) else { return nil }
+            .trimmed else { return nil }
         guard head.hasPrefix("ref: ") else { return isHash(head) ? head : nil }
         let ref = String(head.dropFirst(5))
-        if let c = try? String(contentsOfFile: g + "/" + ref, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines),
+        if let c = try? String(contentsOfFile: g + "/" + ref, encoding: .utf8).trimmed,
            isHash(c) {
             return c
         }

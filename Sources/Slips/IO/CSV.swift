@@ -168,19 +168,3 @@ public enum CSV {
         return "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 }
-
-extension StringProtocol {
-    /// `replacingOccurrences(of:with:)` without Foundation.
-    fileprivate func replacingOccurrences(of target: String, with replacement: String) -> String {
-        guard !target.isEmpty else { return String(self) }
-        var result = ""
-        var rest = Substring(self)
-        while let range = rest.firstRange(of: target) {
-            result += rest[..<range.lowerBound]
-            result += replacement
-            rest = rest[range.upperBound...]
-        }
-        result += rest
-        return result
-    }
-}

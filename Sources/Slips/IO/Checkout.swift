@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// The git checkout the running `slips` executable was built in (`…/CHECKOUT/.build/release/slips`), if any: where the
 /// project's own `data/` folder and its commit are found when the executable runs from elsewhere.

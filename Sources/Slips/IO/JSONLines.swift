@@ -1,4 +1,7 @@
-import Foundation
+import FoundationEssentials
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Append-only JSON Lines logs (`runs.jsonl` of `slips bench` and `slips experiment`): one sorted-keys JSON object
 /// per line, each appended and flushed to disk as soon as its run ends, so an interrupted run loses nothing finished.
@@ -14,19 +17,24 @@ public enum JSONLines {
     /// that the next append starts on a line of its own. Returns whether it dropped anything.
     @discardableResult
     public static func repairTornTail(_ path: String) throws -> Bool {
-        guard let h = FileHandle(forUpdatingAtPath: path) else { return false }
-        defer { try? h.close() }
+        let fd = open(path, O_RDWR)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
         // Only the last byte is read unless it is not a newline.
-        let size = try h.seekToEnd()
+        let size = lseek(fd, 0, SEEK_END)
         guard size > 0 else { return false }
-        try h.seek(toOffset: size - 1)
-        if try h.read(upToCount: 1)?.first == UInt8(ascii: "\n") { return false }
-        try h.seek(toOffset: 0)
-        let data = try h.readToEnd() ?? Data()
-        guard let last = data.last, last != UInt8(ascii: "\n") else { return false }
+        var last: UInt8 = 0
+        guard pread(fd, &last, 1, size - 1) == 1 else { throw IOError(path: path, message: "cannot read") }
+        if last == UInt8(ascii: "\n") { return false }
+        var data = [UInt8](repeating: 0, count: Int(size))
+        var done = 0
+        while done < data.count {
+            let n = data.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + done, $0.count - done, off_t(done)) }
+            guard n > 0 else { throw IOError(path: path, message: "cannot read") }
+            done += n
+        }
         let keep = (data.lastIndex(of: UInt8(ascii: "\n")).map { $0 + 1 }) ?? 0
-        try h.truncate(atOffset: UInt64(keep))
-        try h.synchronize()
+        guard ftruncate(fd, off_t(keep)) == 0, fsync(fd) == 0 else { throw IOError(path: path, message: "cannot truncate a torn last line") }
         return true
     }
 
@@ -36,16 +44,16 @@ public enum JSONLines {
         try repairTornTail(path)
         var line = try encoder().encode(value)
         line.append(UInt8(ascii: "\n"))
-        if !FileManager.default.fileExists(atPath: path) {
-            _ = FileManager.default.createFile(atPath: path, contents: nil)
+        let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw IOError(path: path, message: "cannot open for appending") }
+        defer { close(fd) }
+        var done = 0
+        while done < line.count {
+            let n = line.withUnsafeBytes { write(fd, $0.baseAddress! + done, $0.count - done) }
+            guard n > 0 else { throw IOError(path: path, message: "cannot append (\(String(cString: strerror(errno))))") }
+            done += n
         }
-        guard let h = FileHandle(forWritingAtPath: path) else {
-            throw IOError(path: path, message: "cannot open for appending")
-        }
-        defer { try? h.close() }
-        try h.seekToEnd()
-        try h.write(contentsOf: line)
-        try h.synchronize()
+        guard fsync(fd) == 0 else { throw IOError(path: path, message: "cannot sync") }
     }
 
     /// A decoding error in a few words (the field and what is wrong with it).

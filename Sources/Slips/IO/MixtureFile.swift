@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// A mixture described in a JSON file, so that a user can bring a target without writing Swift (README
 /// "Targets from a file"):

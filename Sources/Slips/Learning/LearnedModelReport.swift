@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// What `slips train` writes beside a model: the loss curve and a summary (DESIGN.md §4 "Outputs").
 public enum LearnedModelReport {
@@ -18,26 +18,43 @@ public enum LearnedModelReport {
 
     /// The summary JSON: model file, kind, shape, per-network losses, data and timing.
     public static func summaryJSON(_ model: LearnedModel, modelPath: String) throws -> String {
-        var networks: [[String: Any]] = []
-        for c in model.components {
-            var n: [String: Any] = [
-                "weight": c.weight, "training_loss": c.outcome.trainingLoss, "kept_step": c.outcome.keptStep, "steps_run": c.outcome.stepsRun,
-                "training_rows": c.outcome.trainingRows, "heldout_rows": c.outcome.heldoutRows,
-            ]
-            if let h = c.outcome.heldoutLoss { n["heldout_loss"] = h }
-            networks.append(n)
+        struct Network: Encodable {
+            let weight, training_loss: Double
+            let heldout_loss: Double?
+            let kept_step, steps_run, training_rows, heldout_rows: Int
+        }
+        struct Summary: Encodable {
+            let model, kind: String
+            let dimension, hidden: Int
+            let activation, features: String
+            let networks: [Network]
+            let data: String
+            let data_rows: Int
+            let data_hash: String
+            let steps, batch: Int
+            let lr, lr_end: Double
+            let seed: UInt64
+            let wall_seconds: Double
+            let date, slips_version: String
+            let steps_per_second: Double
+            let bayes_loss: Double?
         }
         let r = model.record, s = r.settings
-        var out: [String: Any] = [
-            "model": modelPath, "kind": model.kind.rawValue, "dimension": model.dimension,
-            "hidden": s.hidden, "activation": s.activation.rawValue, "features": model.objective.features.rawValue,
-            "networks": networks, "data": r.dataSource, "data_rows": r.dataRows, "data_hash": r.dataHash,
-            "steps": s.steps, "batch": s.batch, "lr": s.learningRate, "lr_end": s.finalLearningRate, "seed": s.seed,
-            "wall_seconds": r.wallSeconds, "date": r.date, "slips_version": r.slipsVersion,
-            "steps_per_second": Double(model.components.reduce(0) { $0 + $1.outcome.stepsRun }) / max(r.wallSeconds, 1e-9),
-        ]
-        if let b = r.bayesLoss { out["bayes_loss"] = b }
-        let data = try JSONSerialization.data(withJSONObject: out, options: [.prettyPrinted, .sortedKeys])
-        return String(decoding: data, as: UTF8.self) + "\n"
+        let out = Summary(
+            model: modelPath, kind: model.kind.rawValue, dimension: model.dimension, hidden: s.hidden,
+            activation: s.activation.rawValue, features: model.objective.features.rawValue,
+            networks: model.components.map { c in
+                Network(weight: c.weight, training_loss: c.outcome.trainingLoss, heldout_loss: c.outcome.heldoutLoss,
+                        kept_step: c.outcome.keptStep, steps_run: c.outcome.stepsRun, training_rows: c.outcome.trainingRows,
+                        heldout_rows: c.outcome.heldoutRows)
+            },
+            data: r.dataSource, data_rows: r.dataRows, data_hash: r.dataHash, steps: s.steps, batch: s.batch,
+            lr: s.learningRate, lr_end: s.finalLearningRate, seed: s.seed, wall_seconds: r.wallSeconds, date: r.date,
+            slips_version: r.slipsVersion,
+            steps_per_second: Double(model.components.reduce(0) { $0 + $1.outcome.stepsRun }) / max(r.wallSeconds, 1e-9),
+            bayes_loss: r.bayesLoss)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        return String(decoding: try encoder.encode(out), as: UTF8.self) + "\n"
     }
 }

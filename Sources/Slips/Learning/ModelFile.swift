@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// The file of a ``LearnedModel`` (JSON, self-describing): architecture, weights (little-endian float32, base64, so
 /// that they round-trip bit for bit), the data normalisation, the objective (kind, time features, noise it was
@@ -67,9 +67,13 @@ public enum ModelFile {
 
     public static func decode(_ bytes: [UInt8], source: String) throws -> LearnedModel {
         func fail(_ m: String) -> IOError { IOError(path: source, message: m) }
-        if let probe = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any] {
-            if let f = probe["format"] as? String, f != format { throw fail("not a Slips model file (format '\(f)')") }
-            if let v = probe["format_version"] as? Int, v != formatVersion {
+        struct Probe: Decodable {
+            let format: String?
+            let format_version: Int?
+        }
+        if let probe = try? JSONDecoder().decode(Probe.self, from: Data(bytes)) {
+            if let f = probe.format, f != format { throw fail("not a Slips model file (format '\(f)')") }
+            if let v = probe.format_version, v != formatVersion {
                 throw fail("model file format version \(v); this Slips (\(SlipsVersion.version)) reads version \(formatVersion)")
             }
         }
@@ -148,8 +152,10 @@ public enum ModelFile {
     static func floats(_ s: String) -> [Float]? {
         guard let data = Data(base64Encoded: s), data.count % 4 == 0 else { return nil }
         let b = [UInt8](data)
-        return stride(from: 0, to: b.count, by: 4).map { i in
-            Float(bitPattern: UInt32(b[i]) | UInt32(b[i + 1]) << 8 | UInt32(b[i + 2]) << 16 | UInt32(b[i + 3]) << 24)
+        return stride(from: 0, to: b.count, by: 4).map { (i: Int) -> Float in
+            let low: UInt32 = UInt32(b[i]) | UInt32(b[i + 1]) << 8
+            let high: UInt32 = UInt32(b[i + 2]) << 16 | UInt32(b[i + 3]) << 24
+            return Float(bitPattern: low | high)
         }
     }
 

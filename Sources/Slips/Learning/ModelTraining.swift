@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 import RealModule
 
 /// From a data set to a ``LearnedModel`` (spec/denoising.md §6.5, §2.1, §1.3, §5.2): checks the data, normalises
@@ -91,7 +91,7 @@ public enum ModelTraining {
         let record = TrainingRecord(
             settings: settings, normalisation: q.kind == .logistic ? .none : q.normalisation, split: q.split ? "principal" : nil,
             dataSource: q.dataSource, dataRows: x.count, dataHash: TrainingRecord.hash(data), bayesLoss: q.bayesLoss,
-            slipsVersion: SlipsVersion.description, date: ISO8601DateFormatter().string(from: start),
+            slipsVersion: SlipsVersion.description, date: iso8601(start),
             wallSeconds: Date().timeIntervalSince(start))
         let d0 = (0..<d).map { j in (0..<x.count).reduce(Double.infinity) { Swift.min($0, x[$1, j]) } }
         let d1 = (0..<d).map { j in (0..<x.count).reduce(-Double.infinity) { Swift.max($0, x[$1, j]) } }

@@ -169,12 +169,6 @@ public enum SVGChart {
     }
 }
 
-extension String {
-    fileprivate func replacingOccurrences(of a: String, with b: String) -> String {
-        split(separator: Substring(a), omittingEmptySubsequences: false).joined(separator: b)
-    }
-}
-
 extension SVGChart {
     /// Rows of `images` (each `width × height` grey levels, row-major) as a grid of `columns` tiles, grey levels in
     /// `range` mapped from white to black.

@@ -1,0 +1,73 @@
+import FoundationEssentials
+#if canImport(Glibc)
+import Glibc
+#endif
+
+// What the library's reports need from text formatting without Foundation (issue 26: the core imports only
+// FoundationEssentials, so the runtime that ships with the C library and the Python wheel carries no ICU).
+
+/// printf-style formatting through C's `vsnprintf`: the same text as Foundation's `String(format:)` for numbers and
+/// integers (`%.3f`, `%g`, `%d`, ...); strings go in by interpolation. The library and the command line format with it
+/// so that neither needs Foundation (issue 26).
+public func cFormat(_ format: String, _ arguments: [any CVarArg]) -> String {
+    let count = withVaList(arguments) { vsnprintf(nil, 0, format, $0) }
+    guard count > 0 else { return "" }
+    var buffer = [CChar](repeating: 0, count: Int(count) + 1)
+    _ = buffer.withUnsafeMutableBufferPointer { b in withVaList(arguments) { vsnprintf(b.baseAddress, b.count, format, $0) } }
+    return String(decoding: buffer.prefix(Int(count)).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+}
+
+extension String {
+    /// ``cFormat(_:_:)`` under Foundation's name (internal: where Foundation is imported, its own is used).
+    init(format: String, _ arguments: any CVarArg...) {
+        self = cFormat(format, arguments)
+    }
+
+    /// The text without leading and trailing spaces, tabs and line breaks.
+    var trimmed: String {
+        let isSpace: (Character) -> Bool = { $0.isWhitespace }
+        return String(drop(while: isSpace).reversed().drop(while: isSpace).reversed())
+    }
+}
+
+extension StringProtocol {
+    /// `replacingOccurrences(of:with:)` without Foundation (internal: the CLI and the tests see Foundation's).
+    func replacingOccurrences(of target: String, with replacement: String) -> String {
+        guard !target.isEmpty else { return String(self) }
+        var result = ""
+        var rest = Substring(self)
+        while let range = rest.firstRange(of: target) {
+            result += rest[..<range.lowerBound]
+            result += replacement
+            rest = rest[range.upperBound...]
+        }
+        result += rest
+        return result
+    }
+}
+
+/// `date` as ISO 8601 in UTC, `2026-12-05T15:20:00Z` (as Foundation's `ISO8601DateFormatter`).
+func iso8601(_ date: Date = Date()) -> String {
+    var now = time_t(date.timeIntervalSince1970.rounded(.down))
+    var parts = tm()
+    gmtime_r(&now, &parts)
+    var buffer = [CChar](repeating: 0, count: 32)
+    let n = strftime(&buffer, buffer.count, "%Y-%m-%dT%H:%M:%SZ", &parts)
+    return String(decoding: buffer.prefix(n).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+}
+
+/// Runs `executable` with `arguments` and waits for it, its output discarded (optional helpers such as
+/// rsvg-convert); failures are ignored.
+func runQuietly(_ executable: String, _ arguments: [String]) {
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+    posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+    let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+    defer { argv.forEach { free($0) } }
+    var pid = pid_t()
+    guard posix_spawn(&pid, executable, &actions, nil, argv, environ) == 0 else { return }
+    var status: Int32 = 0
+    while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+}
