@@ -12,9 +12,9 @@ extension String {
         self = cFormat(format, arguments)
     }
 
-    /// Left-aligned in a field of `width` characters (padded with spaces, never cut).
+    /// Exactly `width` characters: padded with spaces or cut (as Foundation's `padding(toLength:withPad:startingAt:)`).
     func padded(to width: Int) -> String {
-        count >= width ? self : self + String(repeating: " ", count: width - count)
+        count >= width ? String(prefix(width)) : self + String(repeating: " ", count: width - count)
     }
 }
 

@@ -264,7 +264,7 @@ public enum BenchmarkReport {
     static func write(_ svg: String, _ path: String) throws -> String {
         try AtomicFile.write(text: svg, to: path)
         if let converter = which("rsvg-convert") {
-            runQuietly(converter, [path, "-o", String(path.dropLast(4)) + ".png"])
+            runAndWait(converter, [path, "-o", String(path.dropLast(4)) + ".png"])
         }
         return path
     }

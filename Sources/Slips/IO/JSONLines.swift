@@ -17,11 +17,12 @@ public enum JSONLines {
     /// that the next append starts on a line of its own. Returns whether it dropped anything.
     @discardableResult
     public static func repairTornTail(_ path: String) throws -> Bool {
-        let fd = open(path, O_RDWR)
+        let fd = open(path, O_RDWR | O_CLOEXEC)
         guard fd >= 0 else { return false }
         defer { close(fd) }
         // Only the last byte is read unless it is not a newline.
         let size = lseek(fd, 0, SEEK_END)
+        guard size >= 0 else { throw IOError(path: path, message: "cannot seek") }
         guard size > 0 else { return false }
         var last: UInt8 = 0
         guard pread(fd, &last, 1, size - 1) == 1 else { throw IOError(path: path, message: "cannot read") }
@@ -44,13 +45,14 @@ public enum JSONLines {
         try repairTornTail(path)
         var line = try encoder().encode(value)
         line.append(UInt8(ascii: "\n"))
-        let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+        let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o666)
         guard fd >= 0 else { throw IOError(path: path, message: "cannot open for appending") }
         defer { close(fd) }
         var done = 0
         while done < line.count {
             let n = line.withUnsafeBytes { write(fd, $0.baseAddress! + done, $0.count - done) }
-            guard n > 0 else { throw IOError(path: path, message: "cannot append (\(String(cString: strerror(errno))))") }
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else { throw IOError(path: path, message: "cannot append" + (n < 0 ? " (\(String(cString: strerror(errno))))" : "")) }
             done += n
         }
         guard fsync(fd) == 0 else { throw IOError(path: path, message: "cannot sync") }

@@ -67,9 +67,16 @@ public enum ModelFile {
 
     public static func decode(_ bytes: [UInt8], source: String) throws -> LearnedModel {
         func fail(_ m: String) -> IOError { IOError(path: source, message: m) }
+        /// Each key on its own: a wrong type skips only its check (the full decode below reports it).
         struct Probe: Decodable {
+            enum Keys: String, CodingKey { case format, format_version }
             let format: String?
             let format_version: Int?
+            init(from decoder: any Decoder) throws {
+                let c = try decoder.container(keyedBy: Keys.self)
+                format = try? c.decodeIfPresent(String.self, forKey: .format)
+                format_version = try? c.decodeIfPresent(Int.self, forKey: .format_version)
+            }
         }
         if let probe = try? JSONDecoder().decode(Probe.self, from: Data(bytes)) {
             if let f = probe.format, f != format { throw fail("not a Slips model file (format '\(f)')") }
