@@ -15,69 +15,7 @@ import time
 import numpy as np
 
 import slips
-
-VARIANCE = 0.05
-MEANS, LOG_WEIGHTS = (-2.0 / 3.0, 4.0 / 3.0), (np.log(2.0 / 3.0), np.log(1.0 / 3.0))
-
-
-def numpy_target(d):
-    def f(x):
-        logs = np.stack([w - ((x - m) ** 2).sum(1) / (2 * VARIANCE) for w, m in zip(LOG_WEIGHTS, MEANS)])
-        top = logs.max(0)
-        lp = top + np.log(np.exp(logs - top).sum(0))
-        resp = np.exp(logs - lp)
-        return lp, -sum(r[:, None] * (x - m) for r, m in zip(resp, MEANS)) / VARIANCE
-    return slips.from_numpy(f, d, **scale(d))
-
-
-def jax_target(d):
-    import jax
-    jax.config.update("jax_enable_x64", True)
-    import jax.numpy as jnp
-
-    def logp(x):
-        return jax.scipy.special.logsumexp(jnp.stack([w - jnp.sum((x - m) ** 2) / (2 * VARIANCE)
-                                                      for w, m in zip(LOG_WEIGHTS, MEANS)]))
-    return slips.from_jax(logp, d, **scale(d))
-
-
-def numba_target(d):
-    import numba
-    from numba import types
-
-    signature = types.int32(types.voidptr, types.CPointer(types.float64), types.int64, types.int64,
-                            types.CPointer(types.float64), types.CPointer(types.float64))
-    w0, w1, m0, m1, v = LOG_WEIGHTS[0], LOG_WEIGHTS[1], MEANS[0], MEANS[1], VARIANCE
-
-    @numba.cfunc(signature, nopython=True, fastmath=False)
-    def f(context, points, count, dim, logdensity, gradient):
-        for i in range(count):
-            s0 = 0.0
-            s1 = 0.0
-            for j in range(dim):
-                x = points[i * dim + j]
-                s0 += (x - m0) ** 2
-                s1 += (x - m1) ** 2
-            l0 = w0 - s0 / (2 * v)
-            l1 = w1 - s1 / (2 * v)
-            top = max(l0, l1)
-            lp = top + np.log(np.exp(l0 - top) + np.exp(l1 - top))
-            r0 = np.exp(l0 - lp)
-            r1 = np.exp(l1 - lp)
-            logdensity[i] = lp
-            for j in range(dim):
-                x = points[i * dim + j]
-                gradient[i * dim + j] = -(r0 * (x - m0) + r1 * (x - m1)) / v
-        return 1
-
-    target = slips.native(f.address, d, **scale(d))
-    target._cfunc = f  # keep the compiled function alive with the target
-    return target
-
-
-def scale(d):
-    return dict(radius=4.0 / 3.0 * np.sqrt(d), tau=np.sqrt(VARIANCE))
-
+from slips.reference import jax_target, numba_target, numpy_target
 
 def measure(target, run):
     slips.sample(target, **run)  # warm-up: compiles, caches

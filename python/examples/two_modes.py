@@ -11,7 +11,7 @@ MEANS, LOG_WEIGHTS = (-2.0 / 3.0, 4.0 / 3.0), (np.log(2.0 / 3.0), np.log(1.0 / 3
 
 
 def two_modes(x):
-    """log π and ∇ log π of a (batch, d) array of points."""
+    """log π and ∇ log π of a (batch, d) array of points (up to a constant)."""
     logs = np.stack([w - ((x - m) ** 2).sum(1) / (2 * VARIANCE) for w, m in zip(LOG_WEIGHTS, MEANS)])
     top = logs.max(0)
     lp = top + np.log(np.exp(logs - top).sum(0))
@@ -19,7 +19,7 @@ def two_modes(x):
     return lp, -sum(r[:, None] * (x - m) for r, m in zip(resp, MEANS)) / VARIANCE
 
 
-target = slips.from_numpy(two_modes, D, radius=4 / 3 * np.sqrt(D), tau=np.sqrt(VARIANCE))
+target = slips.from_numpy(two_modes, D, radius=4 / 3 * np.sqrt(D), tau=np.sqrt(VARIANCE))  # R and τ: the scale
 for sampler, options in (("slips", {}), ("mala", dict(steps=1000, warmup=1000))):
     r = slips.sample(target, n=2048, sampler=sampler, seed=0, **options)
     first = (r.samples.mean(axis=1) < 1 / 3).mean()
@@ -28,6 +28,7 @@ for sampler, options in (("slips", {}), ("mala", dict(steps=1000, warmup=1000)))
 try:
     import arviz as az
 
+    # Four NUTS chains, each stuck in the mode it found: ArviZ's R-hat far above 1.01 says so.
     print(az.summary(slips.sample(target, sampler="nuts", draws=500, chains=4, seed=0).to_arviz()).iloc[:2])
 except ImportError:
     pass

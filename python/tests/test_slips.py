@@ -10,23 +10,10 @@ import pytest
 
 import slips
 
+from slips.reference import LOG_WEIGHTS, MEANS, VARIANCE, two_modes
+
 D = 8
-MEANS = (-2.0 / 3.0, 4.0 / 3.0)
-LOG_WEIGHTS = (np.log(2.0 / 3.0), np.log(1.0 / 3.0))
-VARIANCE = 0.05
-SCALE = dict(radius=4.0 / 3.0 * np.sqrt(D), tau=np.sqrt(VARIANCE))
-
-
-def two_modes(x):
-    """The two-modes target of `slips targets` in numpy: weights (2/3, 1/3), means -(2/3)·1 and (4/3)·1, variance 0.05."""
-    d = x.shape[1]
-    logs = np.stack([w - ((x - m) ** 2).sum(1) / (2 * VARIANCE) - d / 2 * np.log(2 * np.pi * VARIANCE)
-                     for w, m in zip(LOG_WEIGHTS, MEANS)])
-    top = logs.max(0)
-    lp = top + np.log(np.exp(logs - top).sum(0))
-    resp = np.exp(logs - lp)
-    grad = -sum(r[:, None] * (x - m) for r, m in zip(resp, MEANS)) / VARIANCE
-    return lp, grad
+SCALE = slips.reference.scale(D)
 
 
 RUNS = [dict(sampler="mala", n=128, seed=7, steps=100, warmup=100),
@@ -55,60 +42,12 @@ def test_numpy_target_gives_the_swift_samples(swift_target, run):
     assert mine.info["gradient_evaluations"] == reference.info["gradient_evaluations"]
 
 
-def test_jax_target_gives_the_swift_samples(swift_target):
-    jax = pytest.importorskip("jax")
-    jax.config.update("jax_enable_x64", True)
-    import jax.numpy as jnp
-
-    def logp(x):
-        parts = jnp.stack([w - jnp.sum((x - m) ** 2) / (2 * VARIANCE) - D / 2 * jnp.log(2 * jnp.pi * VARIANCE)
-                           for w, m in zip(LOG_WEIGHTS, MEANS)])
-        return jax.scipy.special.logsumexp(parts)
-
-    target = slips.from_jax(logp, D, **SCALE)
+@pytest.mark.parametrize("kind", ["jax", "numba"])
+def test_jax_and_numba_targets_give_the_swift_samples(swift_target, kind):
+    pytest.importorskip(kind)
+    target = getattr(slips.reference, f"{kind}_target")(D)
     for run in RUNS:
-        np.testing.assert_allclose(slips.sample(target, **run).samples, slips.sample(swift_target, **run).samples,
-                                   rtol=0, atol=1e-12)
-
-
-def numba_two_modes():
-    numba = pytest.importorskip("numba")
-    from numba import types
-
-    signature = types.int32(types.voidptr, types.CPointer(types.float64), types.int64, types.int64,
-                            types.CPointer(types.float64), types.CPointer(types.float64))
-    w0, w1, m0, m1, v = LOG_WEIGHTS[0], LOG_WEIGHTS[1], MEANS[0], MEANS[1], VARIANCE
-
-    @numba.cfunc(signature, nopython=True)
-    def f(context, points, count, dim, logdensity, gradient):
-        norm = dim / 2 * np.log(2 * np.pi * v)
-        for i in range(count):
-            s0 = 0.0
-            s1 = 0.0
-            for j in range(dim):
-                x = points[i * dim + j]
-                s0 += (x - m0) ** 2
-                s1 += (x - m1) ** 2
-            l0 = w0 - s0 / (2 * v) - norm
-            l1 = w1 - s1 / (2 * v) - norm
-            top = max(l0, l1)
-            lp = top + np.log(np.exp(l0 - top) + np.exp(l1 - top))
-            r0 = np.exp(l0 - lp)
-            r1 = np.exp(l1 - lp)
-            logdensity[i] = lp
-            for j in range(dim):
-                x = points[i * dim + j]
-                gradient[i * dim + j] = -(r0 * (x - m0) + r1 * (x - m1)) / v
-        return 1
-
-    return f
-
-
-def test_numba_cfunc_target_gives_the_swift_samples(swift_target):
-    f = numba_two_modes()
-    target = slips.native(f.address, D, **SCALE)
-    for run in RUNS:
-        mine = slips.sample(target, threads=2, **run)
+        mine = slips.sample(target, threads=2 if kind == "numba" else None, **run)
         np.testing.assert_allclose(mine.samples, slips.sample(swift_target, **run).samples, rtol=0, atol=1e-12)
 
 
