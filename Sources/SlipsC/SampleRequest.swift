@@ -103,6 +103,7 @@ enum JSONText {
             ("version", string(s.version)),
         ]
         if let c = s.gitCommit { fields.append(("git_commit", string(c))) }
+        if let h = s.configurationHash { fields.append(("configuration_hash", string(h))) }
         return object(fields)
     }
 

@@ -77,6 +77,9 @@ struct MergeCommand: ParsableCommand {
               s.gradientEvaluations >= 0, s.logDensityEvaluations >= 0, s.wallSeconds.isFinite, s.wallSeconds >= 0 else {
             throw CLIError("\(sidecarPath): inconsistent shard sidecar (shard, sizes, counts or times out of range)")
         }
+        if let h = s.configurationHash, h != s.computedConfigurationHash {
+            throw CLIError("\(sidecarPath): its configuration hash \(h) does not match its fields (the file was edited)")
+        }
         let range = SamplingJob.shardIndices(samples: s.totalSamples, shard: (k, n))
         guard range.lowerBound == s.firstIndex, range.count == s.samples else {
             throw CLIError("\(sidecarPath): shard \(s.shard) of \(s.totalSamples) samples covers \(range), not \(s.firstIndex)..<\(s.firstIndex + s.samples)")
@@ -111,6 +114,7 @@ struct MergeCommand: ParsableCommand {
         s.shard = "0/1"
         s.firstIndex = 0
         s.samples = s.totalSamples
+        s.configurationHash = s.computedConfigurationHash  // the unsharded run's
         s.gradientEvaluations = shards.reduce(0) { Count.sum($0, $1.gradientEvaluations) }
         s.logDensityEvaluations = shards.reduce(0) { Count.sum($0, $1.logDensityEvaluations) }
         s.wallSeconds = shards.reduce(0) { $0 + $1.wallSeconds }

@@ -220,9 +220,26 @@ import Glibc
         #expect(ok.status == 0, "\(ok.stderr)")
         let full = dir.appendingPathComponent("full.npy").path
         #expect(try slips(["sample", "--target", "funnel", "--samples", "12", "--steps", "4", "--seed", "1", "--quiet",
-                           "--output", full]).status == 0)
+                           "--output", full, "--summary", dir.path + "/full.json"]).status == 0)
         #expect(try Data(contentsOf: URL(fileURLWithPath: out)) == Data(contentsOf: URL(fileURLWithPath: full)))
+        // Every shard carries the run's configuration hash; the merged summary has the unsharded run's.
+        func summary(_ path: String) throws -> RunSummary {
+            try JSONDecoder().decode(RunSummary.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
+        }
+        let hashes = try parts.map { try summary(RunSummary.shardSidecarPath($0)).configurationHash }
+        #expect(hashes[0] != nil && Set(hashes).count == 1)
+        #expect(try summary(dir.path + "/m.json").configurationHash == summary(dir.path + "/full.json").configurationHash)
+        #expect(try summary(dir.path + "/full.json").configurationHash != hashes[0])  // 1 shard, not 3
         let other = try shard(1, of: 3, seed: "2")
+        #expect(try summary(RunSummary.shardSidecarPath(other)).configurationHash != hashes[0])
+        // A sidecar edited by hand no longer matches its hash.
+        let edited = dir.appendingPathComponent("e.npy").path
+        try FileManager.default.copyItem(atPath: parts[1], toPath: edited)
+        var tampered = try summary(RunSummary.shardSidecarPath(parts[1]))
+        tampered.seed = 5
+        try JSONEncoder().encode(tampered).write(to: URL(fileURLWithPath: RunSummary.shardSidecarPath(edited)))
+        expectOneLineError(try slips(["merge", parts[0], edited, parts[2], "--output", dir.path + "/bad.npy"]),
+                           "does not match its fields")
         for (inputs, message) in [([parts[0], parts[1]], "missing"), ([parts[0], parts[1], parts[1], parts[2]], "repeats"),
                                   ([parts[0], other, parts[2]], "another run"), ([full], "shard.json")] {
             let bad = dir.appendingPathComponent("bad.npy").path

@@ -312,8 +312,8 @@ def concat(results):
     results = list(results)
     if not results:
         raise ValueError("no shards to join")
-    same = ("target", "target_parameters", "dimension", "sampler", "parameters", "settings", "seed", "total_samples",
-            "version")
+    same = ("configuration_hash", "target", "target_parameters", "dimension", "sampler", "parameters", "settings", "seed",
+            "total_samples", "version")
     first = results[0].info
     parts = int(first["shard"].split("/")[1])
     for r in results:

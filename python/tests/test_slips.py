@@ -143,6 +143,8 @@ def test_shards_join_to_the_unsharded_run(swift_target):
     run = dict(sampler="mala", n=100, seed=3, steps=50, warmup=50)
     whole = slips.sample(swift_target, **run)
     parts = [slips.sample(swift_target, shard=(k, 3), **run) for k in (2, 0, 1)]
+    assert len({p.info["configuration_hash"] for p in parts}) == 1
+    assert parts[0].info["configuration_hash"] != whole.info["configuration_hash"]  # 3 shards, not 1
     joined = slips.concat(parts)
     assert np.array_equal(joined.samples, whole.samples)
     assert [s["shard"] for s in joined.info["shards"]] == ["0/3", "1/3", "2/3"] and "metrics" not in joined.info

@@ -69,6 +69,7 @@ public struct DrawsJob: Sendable {
             metrics: ReferenceMetrics.evaluate(pooled, target: target, seed: seed), statistics: statistics,
             settings: sampler.settings, version: SlipsVersion.version, gitCommit: SlipsVersion.gitCommit, weightsFile: nil)
         summary.diagnostics = DrawsSummary.Report(diagnostics)
+        summary.configurationHash = summary.computedConfigurationHash
         return (r, diagnostics, summary)
     }
 

@@ -110,7 +110,7 @@ public struct SamplingJob: Sendable {
         let set = try sampler.sample(target.target, indices: indices, seed: seed, threads: threads, progress: progress)
         let metrics = ReferenceMetrics.evaluate(set, target: target, seed: seed)
         try progress?.checkCancelled()  // a cancel during the metrics: nothing is returned, so nothing is written
-        let summary = RunSummary(
+        var summary = RunSummary(
             target: target.name, targetParameters: target.parameters, dimension: target.dimension,
             sampler: sampler.name, parameters: sampler.parameters, seed: seed, samples: set.points.count,
             totalSamples: samples, shard: "\(shard.index)/\(shard.count)", firstIndex: set.firstIndex,
@@ -120,6 +120,7 @@ public struct SamplingJob: Sendable {
             gradientEvaluationsPerSecond: Double(set.gradientEvaluations) / max(set.wallSeconds, 1e-9),
             wallSeconds: set.wallSeconds, metrics: metrics, statistics: set.statistics, settings: sampler.settings,
             version: SlipsVersion.version, gitCommit: SlipsVersion.gitCommit, weightsFile: nil)
+        summary.configurationHash = summary.computedConfigurationHash
         return (set, summary)
     }
 }
@@ -155,12 +156,15 @@ public struct RunSummary: Codable, Sendable {
     public var weightsFile: String?
     /// MCMC draws (`--draws`): the per-parameter diagnostics table and its warnings.
     public var diagnostics: DrawsSummary.Report? = nil
+    /// ``computedConfigurationHash`` of the run (nil in summaries written before it existed).
+    public var configurationHash: String? = nil
 
     enum CodingKeys: String, CodingKey {
         case target, dimension, sampler, parameters, seed, samples, shard, threads, metrics, statistics, settings, version
         case gitCommit = "git_commit"
         case weightsFile = "weights_file"
         case diagnostics
+        case configurationHash = "configuration_hash"
         case targetParameters = "target_parameters"
         case totalSamples = "total_samples"
         case firstIndex = "first_index"
@@ -177,10 +181,30 @@ extension RunSummary {
     /// with it that the shards it joins are one run's and cover every index once.
     public static func shardSidecarPath(_ output: String) -> String { output + ".shard.json" }
 
+    /// A 64-bit FNV-1a hash (16 hex digits) of what makes a run this run: version, target and its parameters,
+    /// dimension, sampler, parameters, settings, seed, total samples and shard count (numbers by their bits). Shards
+    /// of one run share it, and a change to any of these changes it (issue 26's shard sidecars).
+    public var computedConfigurationHash: String {
+        func numbers(_ d: [String: Double]) -> String {
+            d.sorted { $0.key < $1.key }.map { "\($0.key)=\(String($0.value.bitPattern, radix: 16))" }.joined(separator: ",")
+        }
+        let text = [version, target, numbers(targetParameters), "\(dimension)", sampler, numbers(parameters),
+                    settings.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ","),
+                    "\(seed)", "\(totalSamples)", String(shard.split(separator: "/").last ?? "")].joined(separator: "\u{1f}")
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in text.utf8 {
+            h = (h ^ UInt64(byte)) &* 0x0000_0100_0000_01b3
+        }
+        let hex = String(h, radix: 16)
+        return String(repeating: "0", count: 16 - hex.count) + hex
+    }
+
     /// Whether two shard summaries come from one run: version, target, sampler, parameters, settings, seed, total
-    /// samples and shard count agree (only the shard's position, costs and metrics may differ).
+    /// samples and shard count agree (only the shard's position, costs and metrics may differ), and so do their
+    /// configuration hashes where both have one.
     public func sameRun(as o: RunSummary) -> Bool {
-        version == o.version && target == o.target && targetParameters == o.targetParameters && dimension == o.dimension
+        if let a = configurationHash, let b = o.configurationHash, a != b { return false }
+        return version == o.version && target == o.target && targetParameters == o.targetParameters && dimension == o.dimension
             && sampler == o.sampler && parameters == o.parameters && settings == o.settings && seed == o.seed
             && totalSamples == o.totalSamples && shard.split(separator: "/").last == o.shard.split(separator: "/").last
     }
