@@ -11,15 +11,13 @@ struct SampleRequest {
     let batch: Int64
     let shard: (index: Int64, count: Int64)
 
-    static let mcmc = ["mala", "ula", "hmc", "nuts", "dula", "dmala"]
-
     func run(_ target: TargetHandle, in handle: RunHandle) throws -> RunResults {
         guard SamplerCatalog.names.contains(sampler) else {
             throw SamplerError("unknown sampler '\(sampler)'; known samplers: \(SamplerCatalog.names.joined(separator: ", "))")
         }
         let names = options.map(\.name)
         guard Set(names).count == names.count else { throw SamplerError("an option is given twice: \(names.joined(separator: ", "))") }
-        let drawsMode = Self.mcmc.contains(sampler) && names.contains("draws")
+        let drawsMode = SamplerCatalog.mcmcNames.contains(sampler) && names.contains("draws")
         try SamplerCatalog.checkApplicable(names, sampler: sampler, draws: names.contains("draws"))
         if drawsMode && shard.count != 1 {
             throw SamplerError("draws keeps one (chains, draws, d) array; run it unsharded")

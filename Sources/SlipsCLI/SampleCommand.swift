@@ -271,7 +271,7 @@ struct SampleCommand: ParsableCommand {
     }
 
     /// Whether this is an MCMC run kept as draws of a few long chains.
-    var isDrawsMode: Bool { draws != nil && ["mala", "ula", "hmc", "nuts", "dula", "dmala"].contains(sampler.rawValue) }
+    var isDrawsMode: Bool { draws != nil && SamplerCatalog.mcmcNames.contains(sampler.rawValue) }
 
     func makeJob() throws -> SamplingJob {
         let (spec, settings) = try makeTarget()

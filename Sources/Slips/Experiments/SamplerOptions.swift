@@ -3,10 +3,13 @@
 /// ``SamplerCatalog/Settings`` from `name=value` pairs with the same names and values, refused by the same checks
 /// (``checkApplicable(_:sampler:draws:)``, ``checkScheduleOptions(_:schedule:)``, ``checkDenoiserOptions(_:sampler:settings:target:)``).
 extension SamplerCatalog {
+    /// The samplers that run one MCMC chain per sample, or with `--draws` a few long chains.
+    public static let mcmcNames = ["mala", "ula", "hmc", "nuts", "dula", "dmala"]
+
     /// The samplers each sampler option applies to, by its `slips sample` name (without `--`). `draws`: an MCMC run
     /// kept as draws of a few long chains (`--draws`), where `--chains` counts them and `--steps` does not apply.
     public static func optionSamplers(draws: Bool) -> [(option: String, samplers: [String])] {
-        let mcmc = ["mala", "ula", "hmc", "nuts", "dula", "dmala"]
+        let mcmc = mcmcNames
         let binaryDenoising = ["binary-one-stage", "binary-two-stage", "binary-sms"]
         return [
             ("schedule", ["slips"]), ("alpha1", ["slips"]), ("alpha2", ["slips"]), ("epsilon", ["slips"]),
@@ -38,7 +41,7 @@ extension SamplerCatalog {
     /// (it would otherwise be ignored silently) or that is not a sampler option at all.
     public static func checkApplicable(_ given: [String], sampler: String, draws: Bool) throws {
         let table = optionSamplers(draws: draws)
-        if given.contains("chains") && !draws && ["mala", "ula", "hmc", "nuts", "dula", "dmala"].contains(sampler) {
+        if given.contains("chains") && !draws && mcmcNames.contains(sampler) {
             throw SamplerError("--chains with --sampler \(sampler) needs --draws D (without it every sample is the final state of its own chain)")
         }
         for option in given {
@@ -49,7 +52,7 @@ extension SamplerCatalog {
                 throw SamplerError("--\(option) does not apply to --sampler \(sampler) (it applies to \(samplers.joined(separator: ", ")))")
             }
         }
-        if !draws && ["mala", "ula", "hmc", "nuts", "dula", "dmala"].contains(sampler) {
+        if !draws && mcmcNames.contains(sampler) {
             for option in ["thin", "stats"] where given.contains(option) {
                 throw SamplerError("--\(option) applies with --draws (long chains kept as draws)")
             }
@@ -225,7 +228,7 @@ extension SamplerCatalog {
         }
         let fits = target.closedForm?.closedFormObservations.contains(kind) == true
         let denoiser = s.denoiser ?? (sampler == "sl" && fits ? "exact" : "mcmc")
-        if denoiser != "mcmc" {
+        if denoiser == "exact" || denoiser == "learned" {  // (an unknown name is the catalog's error)
             for option in ["chains", "mcmc-steps", "keep", "step-size", "target-acceptance"] where given.contains(option) {
                 throw SamplerError("--\(option) sets the MCMC denoiser; the denoiser here is "
                     + (denoiser == "learned" ? "a learned model" : "exact"))
