@@ -97,6 +97,8 @@ class _Callback:
         self.in_use = threading.Lock()
 
     def _call(self, _context, points, count, dim, logdensity, gradient):
+        if count == 0:
+            return 1
         try:
             n = count * dim
             x = np.frombuffer((ctypes.c_double * n).from_address(points), dtype=np.float64).reshape(count, dim)
