@@ -23,25 +23,18 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from bench_common import run_timed  # noqa: E402
+from bench_common import run_sample  # noqa: E402
 
 ROOT = os.path.dirname(HERE)
 
 
 def run_slips(binary, target, metric, seed, threads, data_dir):
-    with tempfile.TemporaryDirectory() as tmp:
-        out, summary = os.path.join(tmp, "d.npy"), os.path.join(tmp, "d.json")
-        cmd = [binary, "sample", "--target", target, "--sampler", "nuts", "--metric", metric, "--chains", "4",
-               "--warmup", "1000", "--draws", "1000", "--init-scale", "1", "--seed", str(seed), "--threads", str(threads),
-               "--quiet", "--output", out, "--summary", summary]
-        if target == "ionosphere":
-            cmd += ["--data-dir", data_dir]
-        cpu = run_timed(cmd)
-        s = json.load(open(summary))
+    cpu, s = run_sample(binary, ["--target", target, "--sampler", "nuts", "--metric", metric, "--chains", "4",
+                                 "--warmup", "1000", "--draws", "1000", "--init-scale", "1", "--seed", str(seed),
+                                 "--threads", str(threads)] + (["--data-dir", data_dir] if target == "ionosphere" else []))
     st = s["statistics"]
     # The sampler's own CPU time (warm-up and sampling, all threads, as BlackJAX's timed call) and wall time.
     sampler = st["cpu_seconds"]

@@ -12,7 +12,6 @@ import argparse
 import json
 import time
 
-import numpy as np
 
 import slips
 from slips.reference import jax_target, numba_target, numpy_target

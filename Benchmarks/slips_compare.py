@@ -19,22 +19,17 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from bench_common import run_timed  # noqa: E402
+from bench_common import run_sample  # noqa: E402
 
 ROOT = os.path.dirname(HERE)
 
 
 def run_slips(binary, d, n, grid, seed, threads):
-    with tempfile.TemporaryDirectory() as tmp:
-        out, summary = os.path.join(tmp, "s.npy"), os.path.join(tmp, "s.json")
-        cmd = [binary, "sample", "--target", "two-modes", "--dim", str(d), "--samples", str(n), "--steps", str(grid),
-               "--seed", str(seed), "--threads", str(threads), "--quiet", "--output", out, "--summary", summary]
-        cpu = run_timed(cmd)
-        s = json.load(open(summary))
+    cpu, s = run_sample(binary, ["--target", "two-modes", "--dim", str(d), "--samples", str(n), "--steps", str(grid),
+                                 "--seed", str(seed), "--threads", str(threads)])
     grads = s["gradient_evaluations"]
     return {"side": "slips", "dimension": d, "threads": threads, "samples": n, "grid": grid, "gradient_evaluations": grads,
             "cpu_seconds": cpu, "wall_seconds": s["wall_seconds"], "per_cpu_second": grads / cpu,

@@ -342,4 +342,4 @@ def concat(results):
     return Result(np.concatenate([r.samples for r in ordered]), info, stats)
 
 
-from . import reference, targets  # noqa: E402
+from . import reference, targets  # noqa: E402,F401  (slips.reference, slips.targets)

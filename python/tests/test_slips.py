@@ -10,10 +10,23 @@ import pytest
 
 import slips
 
-from slips.reference import LOG_WEIGHTS, MEANS, VARIANCE, two_modes
+from slips.reference import MEANS, VARIANCE, two_modes
 
 D = 8
 SCALE = slips.reference.scale(D)
+
+
+def failing_on_call(k, error):
+    """two_modes that raises `error` on its k-th call, and the list counting its calls."""
+    calls = []
+
+    def f(x):
+        calls.append(1)
+        if len(calls) == k:
+            raise error
+        return two_modes(x)
+
+    return f, calls
 
 
 RUNS = [dict(sampler="mala", n=128, seed=7, steps=100, warmup=100),
@@ -60,14 +73,7 @@ def test_output_does_not_depend_on_threads_or_batch(swift_target):
 
 @pytest.mark.parametrize("error", [ZeroDivisionError("boom"), KeyboardInterrupt()], ids=["exception", "interrupt"])
 def test_an_error_in_the_callback_stops_the_run_within_a_second(error):
-    calls = []
-
-    def failing(x):
-        calls.append(1)
-        if len(calls) == 20:
-            raise error
-        return two_modes(x)
-
+    failing, calls = failing_on_call(20, error)
     start = time.monotonic()
     with pytest.raises(type(error)):
         slips.sample(failing, dim=D, n=1_000_000, sampler="mala", init_scale=1.0)
@@ -84,14 +90,7 @@ def test_a_callback_returning_a_bad_shape_is_a_python_error(shapes):
 
 
 def test_a_failed_run_leaves_the_target_usable(swift_target):
-    calls = []
-
-    def once_failing(x):
-        calls.append(1)
-        if len(calls) == 3:
-            raise ZeroDivisionError
-        return two_modes(x)
-
+    once_failing, _ = failing_on_call(3, ZeroDivisionError())
     target = slips.from_numpy(once_failing, D, **SCALE)
     with pytest.raises(ZeroDivisionError):
         slips.sample(target, **RUNS[0])
