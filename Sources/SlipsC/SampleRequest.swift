@@ -48,7 +48,7 @@ struct SampleRequest {
             let k = sampler == "walk-jump" ? Swift.max(1, settings.draws ?? 1) : 1
             let d = set.points.dimension
             let shape = k > 1 ? [set.points.count / k, k, d] : [set.points.count, d]
-            result = RunResults(values: set.points.storage, shape: shape, arrays: arrays, summary: summary)
+            result = try RunResults(values: set.points.storage, shape: shape, arrays: arrays, summary: summary)
         }
         return result
     }
@@ -68,7 +68,7 @@ struct SampleRequest {
         }
         let job = try DrawsJob(target: spec, sampler: sampler, chains: chains, draws: draws, thin: thin, seed: seed, threads: threads)
         let r = try running(handle) { try job.run(progress: handle.startCounter(total: job.expectedProgressUnits)) }
-        return RunResults(values: r.draws.values, shape: [chains, draws, spec.dimension], arrays: r.draws.sampleStats, summary: r.summary)
+        return try RunResults(values: r.draws.values, shape: [chains, draws, spec.dimension], arrays: r.draws.sampleStats, summary: r.summary)
     }
 
     /// Runs `body`, telling a failed callback and a cancel apart from the sampler's own failures.
@@ -81,59 +81,5 @@ struct SampleRequest {
             if error is RunCancelled { throw error }
             throw SamplerFailed(description: "\(error)")
         }
-    }
-}
-
-/// The run summary as JSON text (the keys of `slips sample --summary`), written without Foundation so that the C
-/// library needs none.
-enum JSONText {
-    static func summary(_ s: RunSummary) -> String {
-        var fields: [(String, String)] = [
-            ("target", string(s.target)), ("target_parameters", numbers(s.targetParameters)), ("dimension", "\(s.dimension)"),
-            ("sampler", string(s.sampler)), ("parameters", numbers(s.parameters)), ("seed", "\(s.seed)"),
-            ("samples", "\(s.samples)"), ("total_samples", "\(s.totalSamples)"), ("shard", string(s.shard)),
-            ("first_index", "\(s.firstIndex)"), ("threads", "\(s.threads)"),
-            ("gradient_evaluations", "\(s.gradientEvaluations)"), ("logdensity_evaluations", "\(s.logDensityEvaluations)"),
-            ("gradient_evaluations_per_sample", number(s.gradientEvaluationsPerSample)),
-            ("gradient_evaluations_per_second", number(s.gradientEvaluationsPerSecond)),
-            ("wall_seconds", number(s.wallSeconds)), ("metrics", numbers(s.metrics)), ("statistics", numbers(s.statistics)),
-            ("settings", object(s.settings.sorted { $0.key < $1.key }.map { ($0.key, string($0.value)) })),
-            ("version", string(s.version)),
-        ]
-        if let c = s.gitCommit { fields.append(("git_commit", string(c))) }
-        if let h = s.configurationHash { fields.append(("configuration_hash", string(h))) }
-        return object(fields)
-    }
-
-    static func object(_ fields: [(String, String)]) -> String {
-        "{" + fields.map { string($0.0) + ": " + $0.1 }.joined(separator: ", ") + "}"
-    }
-
-    static func numbers(_ d: [String: Double]) -> String {
-        object(d.sorted { $0.key < $1.key }.map { ($0.key, number($0.value)) })
-    }
-
-    /// Non-finite numbers as null (JSON has none).
-    static func number(_ x: Double) -> String { x.isFinite ? "\(x)" : "null" }
-
-    static func string(_ s: String) -> String {
-        var out = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\t": out += "\\t"
-            case "\r": out += "\\r"
-            default:
-                if u.value < 0x20 {
-                    let hex = String(u.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(u)
-                }
-            }
-        }
-        return out + "\""
     }
 }

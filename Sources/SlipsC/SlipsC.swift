@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import FoundationEssentials
 import Slips
 import Synchronization
 
@@ -97,11 +98,18 @@ final class RunResults: @unchecked Sendable {
     let summaryJSON: UnsafeMutablePointer<CChar>
     let arrayNames: UnsafeMutablePointer<CChar>
 
-    init(values: [Double], shape: [Int], arrays: [String: [Double]], summary: RunSummary) {
+    /// The summary is encoded as `slips sample` encodes its shard sidecars (``JSONLines/encoder()``).
+    init(values: [Double], shape: [Int], arrays: [String: [Double]], summary: RunSummary) throws {
+        let json: [UInt8]
+        do {
+            json = Array(try JSONLines.encoder().encode(summary))
+        } catch {
+            throw SamplerFailed(description: "the run summary could not be written as JSON: \(error)")
+        }
         self.values = values
         self.shape = shape
         self.arrays = arrays
-        summaryJSON = strdup(JSONText.summary(summary))
+        summaryJSON = strdup(String(decoding: json, as: UTF8.self))
         arrayNames = strdup(arrays.keys.sorted().joined(separator: "\n"))
     }
 
@@ -123,20 +131,15 @@ func report(_ message: String, to buffer: UnsafeMutablePointer<CChar>?, capacity
 func optionPairs(_ text: UnsafePointer<CChar>?) throws -> [(name: String, value: String)] {
     guard let text else { return [] }
     return try String(cString: text).split(whereSeparator: \.isNewline).compactMap { line in
-        let trimmed = line.trimmingSpaces
+        let trimmed = line.trimmed
         if trimmed.isEmpty { return nil }
         guard let eq = trimmed.firstIndex(of: "=") else {
             throw SamplerError("option '\(trimmed)' is not name=value")
         }
-        return (String(trimmed[..<eq]).trimmingSpaces, String(trimmed[trimmed.index(after: eq)...]).trimmingSpaces)
+        return (String(trimmed[..<eq]).trimmed, String(trimmed[trimmed.index(after: eq)...]).trimmed)
     }
 }
 
-extension StringProtocol {
-    var trimmingSpaces: String {
-        String(drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" }.reversed())
-    }
-}
 
 /// Runs `body`, turning its errors into a status and a message.
 func guarded(_ buffer: UnsafeMutablePointer<CChar>?, _ capacity: Int, _ body: () throws -> Int32) -> Int32 {

@@ -29,14 +29,15 @@ extension String {
         self = cFormat(format, arguments)
     }
 
-    /// The text without leading and trailing spaces, tabs and line breaks.
-    var trimmed: String {
-        let isSpace: (Character) -> Bool = { $0.isWhitespace }
-        return String(drop(while: isSpace).reversed().drop(while: isSpace).reversed())
-    }
 }
 
 extension StringProtocol {
+    /// The text without leading and trailing white space (spaces, tabs, line breaks).
+    public var trimmed: String {
+        let isSpace: (Character) -> Bool = { $0.isWhitespace }
+        return String(drop(while: isSpace).reversed().drop(while: isSpace).reversed())
+    }
+
     /// `replacingOccurrences(of:with:)` without Foundation (internal: the CLI and the tests see Foundation's).
     func replacingOccurrences(of target: String, with replacement: String) -> String {
         guard !target.isEmpty else { return String(self) }
