@@ -14,9 +14,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
     ],
     targets: [
+        // Dense kernels compiled for several x86-64 instruction sets and chosen at run time (internal to Slips).
+        .target(name: "SlipsKernels"),
         .target(
             name: "Slips",
-            dependencies: [.product(name: "RealModule", package: "swift-numerics")]
+            dependencies: ["SlipsKernels", .product(name: "RealModule", package: "swift-numerics")]
         ),
         .executableTarget(
             name: "SlipsCLI",

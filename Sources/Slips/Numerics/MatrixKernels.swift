@@ -1,4 +1,5 @@
 import RealModule
+internal import SlipsKernels
 
 /// Small dense matrix kernels in pure Swift (DESIGN.md §1 "Numerics", §6: the default build needs nothing but
 /// the toolchain), used by the batched targets of spec/slips.md §2.3 (logistic regression: logits and
@@ -76,85 +77,15 @@ public enum MatrixKernels {
     /// pass over B per pair of rows of A). Every entry is computed by the same arithmetic whatever kernel variant (2 × 2
     /// or 1 × 2 rows) computes it: 4-lane products added in order over `t`, the lanes summed, then a scalar tail — no
     /// fused multiply-add and no reassociation — so that a row's result never depends on the other rows of its batch (a
-    /// row alone equals the row in a batch, bit for bit; shards concatenate to the unsharded run).
+    /// row alone equals the row in a batch, bit for bit; shards concatenate to the unsharded run). It runs in the C target
+    /// `SlipsKernels`, in the variant ``DenseKernels/instructionSet`` names; every variant gives the same bits.
     public static func rowDots(
         _ a: UnsafePointer<Double>, rows m: Int, stride lda: Int,
         _ b: UnsafePointer<Double>, rows n: Int, stride ldb: Int,
         depth k: Int,
         into c: UnsafeMutablePointer<Double>, stride ldc: Int
     ) {
-        typealias V = SIMD4<Double>
-        let vk = k / 4 * 4
-        var r = 0
-        while r + 2 <= m {
-            let a0 = a + r * lda, a1 = a0 + lda
-            var j = 0
-            while j + 2 <= n {
-                let b0 = b + j * ldb, b1 = b0 + ldb
-                var s00 = V.zero, s01 = V.zero, s10 = V.zero, s11 = V.zero
-                var t = 0
-                while t < vk {
-                    let x0: V = DenseKernels.load(a0 + t), x1: V = DenseKernels.load(a1 + t)
-                    let y0: V = DenseKernels.load(b0 + t), y1: V = DenseKernels.load(b1 + t)
-                    s00 = s00 + x0 * y0
-                    s01 = s01 + x0 * y1
-                    s10 = s10 + x1 * y0
-                    s11 = s11 + x1 * y1
-                    t += 4
-                }
-                c[r * ldc + j] = laneSum(s00, a0, b0, from: vk, to: k)
-                c[r * ldc + j + 1] = laneSum(s01, a0, b1, from: vk, to: k)
-                c[(r + 1) * ldc + j] = laneSum(s10, a1, b0, from: vk, to: k)
-                c[(r + 1) * ldc + j + 1] = laneSum(s11, a1, b1, from: vk, to: k)
-                j += 2
-            }
-            if j < n {
-                rowDotsSingleRow(a0, b + j * ldb, ldb, 1, k, c + r * ldc + j)
-                rowDotsSingleRow(a1, b + j * ldb, ldb, 1, k, c + (r + 1) * ldc + j)
-            }
-            r += 2
-        }
-        if r < m { rowDotsSingleRow(a + r * lda, b, ldb, n, k, c + r * ldc) }
-    }
-
-    /// One row of A against `n` rows of B, two at a time (a last one alone), with ``rowDots``'s arithmetic.
-    @inline(__always)
-    static func rowDotsSingleRow(_ a0: UnsafePointer<Double>, _ b: UnsafePointer<Double>, _ ldb: Int, _ n: Int, _ k: Int,
-                                 _ c: UnsafeMutablePointer<Double>) {
-        typealias V = SIMD4<Double>
-        let vk = k / 4 * 4
-        var j = 0
-        while j + 2 <= n {
-            let b0 = b + j * ldb, b1 = b0 + ldb
-            var s0 = V.zero, s1 = V.zero
-            var t = 0
-            while t < vk {
-                let x: V = DenseKernels.load(a0 + t)
-                s0 = s0 + x * DenseKernels.load(b0 + t)
-                s1 = s1 + x * DenseKernels.load(b1 + t)
-                t += 4
-            }
-            c[j] = laneSum(s0, a0, b0, from: vk, to: k)
-            c[j + 1] = laneSum(s1, a0, b1, from: vk, to: k)
-            j += 2
-        }
-        if j < n {
-            let bj = b + j * ldb
-            var s = V.zero, t = 0
-            while t < vk {
-                s = s + DenseKernels.load(a0 + t) * DenseKernels.load(bj + t)
-                t += 4
-            }
-            c[j] = laneSum(s, a0, bj, from: vk, to: k)
-        }
-    }
-
-    /// ``rowDots``'s entry: the four lanes summed, then the scalar tail `Σ_{t ∈ [from, to)} x[t] y[t]` added in order.
-    @inline(__always)
-    static func laneSum(_ s: SIMD4<Double>, _ x: UnsafePointer<Double>, _ y: UnsafePointer<Double>, from: Int, to: Int) -> Double {
-        var t = s.sum()
-        for i in from..<to { t = t + x[i] * y[i] }
-        return t
+        slips_drowdots(a, m, lda, b, n, ldb, k, c, ldc)  // SlipsKernels, dispatched as DenseKernels.multiply
     }
 
     /// The 4×2 register tile: `Σ_t a_r[t] b_s[t]` for the 4 packed rows `a_r = a + r·k` and the rows `b0`, `b1`.

@@ -1,4 +1,5 @@
 import RealModule
+internal import SlipsKernels
 
 /// A binary classification data set for ``BayesianLogisticRegression`` (spec/slips.md §2.3): an n×D feature
 /// matrix and n labels in {0, 1}, used as stored (no standardisation, as in the upstream code).
@@ -163,49 +164,18 @@ public struct BayesianLogisticRegression: LogDensity {
     }
 
     /// The elementwise part for one parameter vector, eight data points at a time with
-    /// ``VectorMath/softplusAndSigmoid(_:)``: returns `Σ_i y_i z̄_i - softplus(z̄_i)` over the clipped logits
-    /// `z̄ = clip(z, lo, hi)` and, when `residuals` is set, overwrites each logit with its residual
-    /// `y_i - sigmoid(z_i)` (0 where clipped, NaN for a NaN logit).
-    @inlinable @inline(__always)
+    /// ``VectorMath/softplusAndSigmoid(_:)``'s arithmetic (in the C target `SlipsKernels`, dispatched as
+    /// ``DenseKernels``): returns `Σ_i y_i z̄_i - softplus(z̄_i)` over the clipped logits `z̄ = clip(z, lo, hi)`
+    /// (torch.clamp) and, when `residuals` is set, overwrites each logit with its residual `y_i - sigmoid(z_i)` (0 where
+    /// clipped: zero derivative strictly outside [lo, hi]; NaN for a NaN logit).
     static func likelihoodRow(
         _ z: UnsafeMutablePointer<Double>, labels y: UnsafePointer<Double>, count n: Int,
         lo: Double, hi: Double, residuals: Bool
     ) -> Double {
-        typealias V = SIMD8<Double>
-        @inline(__always)
-        func terms(_ zi: V, _ yi: V) -> (ll: V, residual: V) {
-            let below = zi .< lo, above = zi .> hi
-            let zc = zi.replacing(with: lo, where: below).replacing(with: hi, where: above)
-            let (softplus, sigmoid) = VectorMath.softplusAndSigmoid(zc)
-            // torch.clamp: zero derivative strictly outside [lo, hi] (NaN passes through).
-            return (yi * zc - softplus, (yi - sigmoid).replacing(with: 0, where: below .| above))
-        }
-        var sum = V.zero
-        var i = 0
-        while i + V.scalarCount <= n {
-            let (ll, residual) = terms(UnsafeRawPointer(z + i).loadUnaligned(as: V.self),
-                                       UnsafeRawPointer(y + i).loadUnaligned(as: V.self))
-            sum += ll
-            if residuals { UnsafeMutableRawPointer(z + i).storeBytes(of: residual, as: V.self) }
-            i += V.scalarCount
-        }
-        if i < n {
-            // The last n mod 8 points, padded with lanes that do not count.
-            var zi = V.zero, yi = V.zero
-            for lane in 0..<(n - i) {
-                zi[lane] = z[i + lane]
-                yi[lane] = y[i + lane]
-            }
-            var (ll, residual) = terms(zi, yi)
-            for lane in (n - i)..<V.scalarCount { ll[lane] = 0 }
-            sum += ll
-            if residuals { for lane in 0..<(n - i) { z[i + lane] = residual[lane] } }
-        }
-        return sum.sum()
+        slips_logistic_row(z, y, n, lo, hi, residuals ? 1 : 0)
     }
 
     /// The shared batched path; `gradient == nil` skips the residuals and the second product.
-    @inlinable
     func run(
         _ points: UnsafePointer<Double>, count: Int,
         logDensity: UnsafeMutablePointer<Double>, gradient: UnsafeMutablePointer<Double>?

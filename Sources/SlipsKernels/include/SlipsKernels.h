@@ -1,0 +1,52 @@
+// Dense kernels of the Slips library compiled for several instruction sets and chosen at run time
+// (issue 24; DESIGN.md §1 "Numerics"). Internal to the package: the Swift API is `DenseKernels`,
+// `MatrixKernels.rowDots` and the logistic regressions; no header here is installed.
+//
+// Every variant does the same floating-point operations in the same order (no fused multiply-add: the
+// sources are compiled with contraction off), so results are bitwise the same whichever variant runs.
+#ifndef SLIPS_KERNELS_H
+#define SLIPS_KERNELS_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// The variants: 0 portable (the baseline of the build), 2 AVX2, 3 AVX-512 (x86-64 only).
+enum { SLIPS_KERNELS_PORTABLE = 0, SLIPS_KERNELS_AVX2 = 2, SLIPS_KERNELS_AVX512 = 3 };
+
+/// The variant in use: the best this CPU runs, capped by the environment variable SLIPS_KERNELS
+/// (`portable`, `avx2`, `avx512`) or by slips_kernels_set_level.
+int slips_kernels_level(void);
+
+/// Caps the variant at `level` (tests compare the variants); returns the variant then in use.
+int slips_kernels_set_level(int level);
+
+/// C[i*ldc + j] (+)= sum_t A[i*lda + t] * B[t*ldb + j], for i < m, j < n; every entry added in order over t.
+void slips_dgemm(const double *a, ptrdiff_t m, ptrdiff_t k, ptrdiff_t lda, const double *b, ptrdiff_t n,
+                 ptrdiff_t ldb, double *c, ptrdiff_t ldc, int accumulate);
+void slips_sgemm(const float *a, ptrdiff_t m, ptrdiff_t k, ptrdiff_t lda, const float *b, ptrdiff_t n,
+                 ptrdiff_t ldb, float *c, ptrdiff_t ldc, int accumulate);
+
+/// c[r*ldc + j] = sum_t a[r*lda + t] * b[j*ldb + t] for r < m, j < n: four-lane products added in order over t,
+/// the lanes summed in order, then the scalar tail (MatrixKernels.rowDots).
+void slips_drowdots(const double *a, ptrdiff_t m, ptrdiff_t lda, const double *b, ptrdiff_t n, ptrdiff_t ldb,
+                    ptrdiff_t k, double *c, ptrdiff_t ldc);
+
+/// The logistic likelihood of one row of logits z against labels y (n points): returns
+/// sum_i y_i zc_i - softplus(zc_i) over zc = clip(z, lo, hi) and, when `residuals`, overwrites z_i with
+/// y_i - sigmoid(zc_i) (0 where clipped). Eight points at a time; VectorMath.softplusAndSigmoid's arithmetic.
+double slips_logistic_row(double *z, const double *y, ptrdiff_t n, double lo, double hi, int residuals);
+
+/// out[i] = e^x[i] for i < n (VectorMath.exp: x clamped to [-708, 709], a degree-11 polynomial, 1 ulp).
+void slips_exp(const double *x, ptrdiff_t n, double *out);
+
+/// softplus(z) and sigmoid(z) for n values (VectorMath.softplusAndSigmoid).
+void slips_softplus_sigmoid(const double *z, ptrdiff_t n, double *softplus, double *sigmoid);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,176 @@
+// Run-time dispatch of the dense kernels (include/SlipsKernels.h): each .inc file is compiled once per instruction set
+// (portable, AVX2, AVX-512 on x86-64) from the same source, and the first call picks the best the CPU runs.
+#include "SlipsKernels.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+// One rounding per operation, as the Swift code: never fuse a multiply and an add, whatever the instruction set.
+#pragma clang fp contract(off)
+// The vector helpers are static and inlined: no call passes a vector across a variant boundary.
+#pragma clang diagnostic ignored "-Wpsabi"
+
+typedef double slips_d4 __attribute__((ext_vector_type(4)));
+typedef double slips_d8 __attribute__((ext_vector_type(8)));
+typedef float slips_f8 __attribute__((ext_vector_type(8)));
+typedef float slips_f16 __attribute__((ext_vector_type(16)));
+typedef uint64_t slips_u8 __attribute__((ext_vector_type(8)));
+
+#define D4 slips_d4
+#define D8 slips_d8
+#define U8 slips_u8
+
+// The portable variant: the build's baseline instruction set.
+#define TARGET
+#define FN(name) portable_d_##name
+#define SCALAR double
+#define VEC slips_d4
+#define W 4
+#include "gemm.inc"
+#undef FN
+#undef SCALAR
+#undef VEC
+#undef W
+#define FN(name) portable_s_##name
+#define SCALAR float
+#define VEC slips_f8
+#define W 8
+#include "gemm.inc"
+#undef FN
+#undef SCALAR
+#undef VEC
+#undef W
+#define FN(name) portable_##name
+#include "rowdots.inc"
+#include "logistic.inc"
+#undef FN
+#undef TARGET
+
+#if defined(__x86_64__)
+#define TARGET __attribute__((target("avx2")))
+#define FN(name) avx2_d_##name
+#define SCALAR double
+#define VEC slips_d4
+#define W 4
+#include "gemm.inc"
+#undef FN
+#undef SCALAR
+#undef VEC
+#undef W
+#define FN(name) avx2_s_##name
+#define SCALAR float
+#define VEC slips_f8
+#define W 8
+#include "gemm.inc"
+#undef FN
+#undef SCALAR
+#undef VEC
+#undef W
+#define FN(name) avx2_##name
+#include "rowdots.inc"
+#include "logistic.inc"
+#undef FN
+#undef TARGET
+
+#define TARGET __attribute__((target("avx512f")))
+#define FN(name) avx512_d_##name
+#define SCALAR double
+#define VEC slips_d8
+#define W 8
+#include "gemm.inc"
+#undef FN
+#undef SCALAR
+#undef VEC
+#undef W
+#define FN(name) avx512_s_##name
+#define SCALAR float
+#define VEC slips_f16
+#define W 16
+#include "gemm.inc"
+#undef FN
+#undef SCALAR
+#undef VEC
+#undef W
+#define FN(name) avx512_##name
+#include "rowdots.inc"
+#include "logistic.inc"
+#undef FN
+#undef TARGET
+#endif
+
+/// The best variant this CPU and its operating system run (the compiler's CPU check includes the XSAVE state).
+static int detected_level(void) {
+#if defined(__x86_64__)
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512f")) return SLIPS_KERNELS_AVX512;
+    if (__builtin_cpu_supports("avx2")) return SLIPS_KERNELS_AVX2;
+#endif
+    return SLIPS_KERNELS_PORTABLE;
+}
+
+static int level_cap_from_environment(void) {
+    const char *v = getenv("SLIPS_KERNELS");
+    if (v == NULL) return SLIPS_KERNELS_AVX512;
+    if (strcmp(v, "portable") == 0) return SLIPS_KERNELS_PORTABLE;
+    if (strcmp(v, "avx2") == 0) return SLIPS_KERNELS_AVX2;
+    return SLIPS_KERNELS_AVX512;
+}
+
+static int cached_level = -1;  // read and written with relaxed atomics
+
+int slips_kernels_level(void) {
+    int level = __atomic_load_n(&cached_level, __ATOMIC_RELAXED);
+    if (level < 0) {
+        int cap = level_cap_from_environment(), best = detected_level();
+        level = best < cap ? best : cap;
+        __atomic_store_n(&cached_level, level, __ATOMIC_RELAXED);
+    }
+    return level;
+}
+
+int slips_kernels_set_level(int level) {
+    int best = detected_level();
+    int chosen = level < best ? level : best;
+    if (chosen < 0) chosen = SLIPS_KERNELS_PORTABLE;
+    __atomic_store_n(&cached_level, chosen, __ATOMIC_RELAXED);
+    return chosen;
+}
+
+#if defined(__x86_64__)
+#define DISPATCH(call)                                                      \
+    switch (slips_kernels_level()) {                                       \
+    case SLIPS_KERNELS_AVX512: return avx512_##call;                       \
+    case SLIPS_KERNELS_AVX2: return avx2_##call;                           \
+    default: return portable_##call;                                       \
+    }
+#else
+#define DISPATCH(call) return portable_##call;
+#endif
+
+void slips_dgemm(const double *a, ptrdiff_t m, ptrdiff_t k, ptrdiff_t lda, const double *b, ptrdiff_t n,
+                 ptrdiff_t ldb, double *c, ptrdiff_t ldc, int accumulate) {
+    DISPATCH(d_gemm(a, m, k, lda, b, n, ldb, c, ldc, accumulate))
+}
+
+void slips_sgemm(const float *a, ptrdiff_t m, ptrdiff_t k, ptrdiff_t lda, const float *b, ptrdiff_t n,
+                 ptrdiff_t ldb, float *c, ptrdiff_t ldc, int accumulate) {
+    DISPATCH(s_gemm(a, m, k, lda, b, n, ldb, c, ldc, accumulate))
+}
+
+void slips_drowdots(const double *a, ptrdiff_t m, ptrdiff_t lda, const double *b, ptrdiff_t n, ptrdiff_t ldb,
+                    ptrdiff_t k, double *c, ptrdiff_t ldc) {
+    DISPATCH(rowdots(a, m, lda, b, n, ldb, k, c, ldc))
+}
+
+double slips_logistic_row(double *z, const double *y, ptrdiff_t n, double lo, double hi, int residuals) {
+    DISPATCH(logistic(z, y, n, lo, hi, residuals))
+}
+
+void slips_exp(const double *x, ptrdiff_t n, double *out) {
+    DISPATCH(elementwise(0, x, n, out, NULL))
+}
+
+void slips_softplus_sigmoid(const double *z, ptrdiff_t n, double *softplus, double *sigmoid) {
+    DISPATCH(elementwise(1, z, n, softplus, sigmoid))
+}
