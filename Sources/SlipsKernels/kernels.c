@@ -2,6 +2,10 @@
 // (portable, AVX2, AVX-512 on x86-64) from the same source, and the first call picks the best the CPU runs.
 #include "SlipsKernels.h"
 
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +27,7 @@ typedef uint64_t slips_u8 __attribute__((ext_vector_type(8)));
 
 // The portable variant: the build's baseline instruction set.
 #define TARGET
+#define GR 4
 #define FN(name) portable_d_##name
 #define SCALAR double
 #define VEC slips_d4
@@ -42,12 +47,23 @@ typedef uint64_t slips_u8 __attribute__((ext_vector_type(8)));
 #undef VEC
 #undef W
 #define FN(name) portable_##name
+#define RA 2
+#define RB 2
 #include "rowdots.inc"
+#undef RA
+#undef RB
 #include "logistic.inc"
+#define LV 4
+#define GATHER(table, index) ((FN(f64v)){(table)[(index)[0]], (table)[(index)[1]], (table)[(index)[2]], (table)[(index)[3]]})
+#include "langevin.inc"
+#undef GATHER
+#undef LV
 #undef FN
 #undef TARGET
 
 #if defined(__x86_64__)
+#undef GR
+#define GR 4
 #define TARGET __attribute__((target("avx2")))
 #define FN(name) avx2_d_##name
 #define SCALAR double
@@ -68,12 +84,23 @@ typedef uint64_t slips_u8 __attribute__((ext_vector_type(8)));
 #undef VEC
 #undef W
 #define FN(name) avx2_##name
+#define RA 2
+#define RB 4
 #include "rowdots.inc"
+#undef RA
+#undef RB
 #include "logistic.inc"
+#define LV 4
+#define GATHER(table, index) ((FN(f64v))_mm256_i64gather_pd((table), (__m256i)(index), 8))
+#include "langevin.inc"
+#undef GATHER
+#undef LV
 #undef FN
 #undef TARGET
 
-#define TARGET __attribute__((target("avx512f")))
+#undef GR
+#define GR 8
+#define TARGET __attribute__((target("avx512f,avx512vl")))
 #define FN(name) avx512_d_##name
 #define SCALAR double
 #define VEC slips_d8
@@ -93,8 +120,17 @@ typedef uint64_t slips_u8 __attribute__((ext_vector_type(8)));
 #undef VEC
 #undef W
 #define FN(name) avx512_##name
+#define RA 4
+#define RB 4
 #include "rowdots.inc"
+#undef RA
+#undef RB
 #include "logistic.inc"
+#define LV 8
+#define GATHER(table, index) ((FN(f64v))_mm512_i64gather_pd((__m512i)(index), (table), 8))
+#include "langevin.inc"
+#undef GATHER
+#undef LV
 #undef FN
 #undef TARGET
 #endif
@@ -103,7 +139,7 @@ typedef uint64_t slips_u8 __attribute__((ext_vector_type(8)));
 static int detected_level(void) {
 #if defined(__x86_64__)
     __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx512f")) return SLIPS_KERNELS_AVX512;
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl")) return SLIPS_KERNELS_AVX512;
     if (__builtin_cpu_supports("avx2")) return SLIPS_KERNELS_AVX2;
 #endif
     return SLIPS_KERNELS_PORTABLE;
@@ -173,4 +209,9 @@ void slips_exp(const double *x, ptrdiff_t n, double *out) {
 
 void slips_softplus_sigmoid(const double *z, ptrdiff_t n, double *softplus, double *sigmoid) {
     DISPATCH(elementwise(1, z, n, softplus, sigmoid))
+}
+
+void slips_langevin_proposal(uint64_t *streams, ptrdiff_t n, ptrdiff_t d, const double *x, const double *g,
+                             const double *h, double *xp, double *norms, const double *layers, slips_slow_normal slow) {
+    DISPATCH(proposal(streams, n, d, x, g, h, xp, norms, layers, slow))
 }

@@ -60,6 +60,45 @@ import Testing
         }
     }
 
+    /// The batched Langevin proposal (normals of several chains in vector lanes, in C) draws every chain's own scalar
+    /// normals, slow paths included, in every variant: ULA steps on `-½‖x‖²` against the proposal computed one chain at
+    /// a time with ``Xoshiro256/nextNormal()``, bit for bit, and the streams left in the same state. 13 chains (a
+    /// partial group of lanes), d = 64: about 8 slow-path draws per step, 40 steps.
+    @Test func langevinProposalDrawsEachChainsScalarNormals() {
+        #expect(MemoryLayout<Xoshiro256>.size == 32 && MemoryLayout<Xoshiro256>.offset(of: \.s3) == 24)
+        let target = ClosureTarget(dimension: 64) { x, g in
+            var l = 0.0
+            for j in 0..<x.count { g[j] = -x[j]; l -= 0.5 * x[j] * x[j] }
+            return l
+        }
+        for (d, n) in [(64, 13), (3, 9)] {
+            let results = Self.underEachVariant { () -> Int in
+                let t = ClosureTarget(dimension: d) { x, g in target.body(x, g) }
+                let generators = (0..<n).map { RandomStream.make(seed: 5, index: $0, purpose: .mcmcChains) }
+                var chains = Chains(positions: [Double](repeating: 0.5, count: n * d), dimension: d,
+                                    generators: generators, stepSize: 0.1)
+                for i in 0..<n { chains.stepSizes[i] = 0.05 + 0.01 * Double(i) }
+                chains.evaluate(t)
+                var mismatches = 0
+                for _ in 0..<40 {
+                    var reference = chains.generators, expected = chains.positions
+                    for i in 0..<n {
+                        let h = chains.stepSizes[i], s = (2 * h).squareRoot()
+                        for j in 0..<d {
+                            let z = reference[i].nextNormal()
+                            expected[i * d + j] = chains.positions[i * d + j] + h * chains.gradients[i * d + j] + s * z
+                        }
+                    }
+                    ULAKernel().step(&chains, target: t)
+                    for k in expected.indices where expected[k].bitPattern != chains.positions[k].bitPattern { mismatches += 1 }
+                    for i in 0..<n where reference[i].next() != chains.generators[i].next() { mismatches += 1 }
+                }
+                return mismatches
+            }
+            #expect(results == [0, 0, 0], "d \(d), n \(n)")
+        }
+    }
+
     @Test func theVariantCanBeCapped() {
         defer { DenseKernels.useInstructionSet(.avx512) }
         #expect(DenseKernels.useInstructionSet(.portable) == .portable)

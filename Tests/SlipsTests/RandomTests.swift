@@ -11,22 +11,6 @@ import Testing
 /// independently by raising the 256×256 GF(2) transition matrix of xoshiro256 to the power 2^128 (128 squarings)
 /// and applying it to the state (1, 2, 3, 4): same result.
 @Suite struct RandomTests {
-    /// Four streams in SIMD lanes draw exactly the normals of the same four scalar streams, slow paths included
-    /// (10⁶ draws per lane: about 12,000 slow-path draws each), and leave the streams in the same state.
-    @Test func laneStreamsDrawTheScalarNormalsBitForBit() {
-        var scalar = (0..<4).map { RandomStream.make(seed: 7, index: $0, purpose: .mcmcChains) }
-        var generators = scalar
-        var lanes = generators.withUnsafeBufferPointer { LaneStreams($0.baseAddress!) }
-        var mismatches = 0
-        for _ in 0..<1_000_000 {
-            let z = lanes.nextNormals()
-            for l in 0..<4 where scalar[l].nextNormal().bitPattern != z[l].bitPattern { mismatches += 1 }
-        }
-        generators.withUnsafeMutableBufferPointer { lanes.store($0.baseAddress!) }
-        #expect(mismatches == 0)
-        for l in 0..<4 { #expect(generators[l].next() == scalar[l].next()) }
-    }
-
     // MARK: Known-answer tests
 
     @Test func xoshiroKnownAnswerSmallState() {

@@ -1,4 +1,5 @@
 import RealModule
+internal import SlipsKernels
 
 /// A Markov kernel over a batch of chains (DESIGN.md §2, "Kernels"; spec/engineering.md §8).
 ///
@@ -38,19 +39,7 @@ public struct MALAKernel: MCMCKernel {
 func langevinStep<T: LogDensity>(_ chains: inout Chains, target: T, adjusted: Bool) {
     let n = chains.count, d = chains.dimension
     withChainPointers(&chains) { c in
-        // Propose.
-        // Four chains at a time draw their normals in SIMD lanes (``LaneStreams``: each chain's own stream, the same
-        // draws); the rest one at a time. `‖ξ‖²` is a strict sum in both paths, so a chain's result never depends on
-        // which path it took.
-        var i = 0
-        while i + 4 <= n {
-            langevinProposal4(c, first: i, dimension: d)
-            i += 4
-        }
-        while i < n {
-            langevinProposal(c, chain: i, dimension: d)
-            i += 1
-        }
+        langevinProposal(c, count: n, dimension: d)
         target.evaluate(c.proposal, count: n, logDensity: c.proposalLogDensities, gradient: c.proposalGradients)
         // Accept or reject.
         for i in 0..<n {
@@ -78,39 +67,29 @@ func langevinStep<T: LogDensity>(_ chains: inout Chains, target: T, adjusted: Bo
     chains.gradientEvaluations += n
 }
 
-/// The Langevin proposal `x' = x + h ∇log π(x) + √(2h) ξ` of chain i, with `‖ξ‖²` in the auxiliary norm; the chain's
-/// stream lives in a local for the row (in registers, not reloaded and stored back through the pointer every draw).
+/// The Langevin proposal `x' = x + h ∇log π(x) + √(2h) ξ` of every chain, with `‖ξ‖²` in the auxiliary norms: in the C
+/// target `SlipsKernels` (dispatched as ``DenseKernels``), several chains draw their normals in vector lanes (four,
+/// eight with AVX-512), each lane exactly its chain's stream and ``Ziggurat``, the rare draw off the fast path through
+/// ``Ziggurat``'s own slow path; `‖ξ‖²` is a strict sum and `x + h∇ + √(2h) ξ` two roundings of products and two of
+/// sums, in every variant, so a chain's result depends only on its own state.
 @inline(__always)
-func langevinProposal(_ c: ChainPointers, chain i: Int, dimension d: Int) {
-    let h = c.stepSizes[i]
-    let s = (2 * h).squareRoot()
-    let x = c.positions + i * d, g = c.gradients + i * d, xp = c.proposal + i * d
-    var xi2 = 0.0
-    var stream = c.generators[i]
-    for j in 0..<d {
-        let z = stream.nextNormal()
-        xi2 = xi2 + z * z
-        xp[j] = x[j] + h * g[j] + s * z
+func langevinProposal(_ c: ChainPointers, count n: Int, dimension d: Int) {
+    UnsafeMutableRawPointer(c.generators).withMemoryRebound(to: UInt64.self, capacity: 4 * n) { streams in
+        Ziggurat.x.withUnsafeBufferPointer { layers in
+            slips_langevin_proposal(streams, n, d, c.positions, c.gradients, c.stepSizes, c.proposal,
+                                    c.auxiliaryNorms, layers.baseAddress!, zigguratSlowPath)
+        }
     }
-    c.generators[i] = stream
-    c.auxiliaryNorms[i] = xi2
 }
 
-/// ``langevinProposal(_:chain:dimension:)`` for chains `first ..< first + 4`, their normals drawn in SIMD lanes.
-@inline(__always)
-func langevinProposal4(_ c: ChainPointers, first i: Int, dimension d: Int) {
-    let h = SIMD4(c.stepSizes[i], c.stepSizes[i + 1], c.stepSizes[i + 2], c.stepSizes[i + 3])
-    let s = (2 * h).squareRoot()
-    let x = c.positions + i * d, g = c.gradients + i * d, xp = c.proposal + i * d
-    var streams = LaneStreams(c.generators + i)
-    var xi2 = SIMD4<Double>()
-    for j in 0..<d {
-        let z = streams.nextNormals()
-        xi2 = xi2 + z * z
-        for l in 0..<4 { xp[l * d + j] = x[l * d + j] + h[l] * g[l * d + j] + s[l] * z[l] }
-    }
-    streams.store(c.generators + i)
-    for l in 0..<4 { c.auxiliaryNorms[i + l] = xi2[l] }
+/// ``Ziggurat``'s slow path for the C kernels: the draw `first` left the fast path; the stream's four words are
+/// continued in place.
+let zigguratSlowPath: slips_slow_normal = { first, state in
+    let s = state!
+    var g = Xoshiro256(state: (s[0], s[1], s[2], s[3]))
+    let z = Ziggurat.slowPath(first: first, using: &g)
+    (s[0], s[1], s[2], s[3]) = (g.s0, g.s1, g.s2, g.s3)
+    return z
 }
 
 /// The Metropolis–Hastings decision for chain i, accepting with probability `min(1, exp(log α))` (no random draw when
@@ -118,7 +97,7 @@ func langevinProposal4(_ c: ChainPointers, first i: Int, dimension d: Int) {
 /// of ULA, MALA, HMC and discrete Langevin.
 @inline(__always)
 func acceptOrReject(_ c: ChainPointers, chain i: Int, dimension d: Int, logAlpha: Double) {
-    let p = logAlpha >= 0 ? 1.0 : Double.exp(logAlpha)
+    let p = logAlpha >= 0 ? 1.0 : VectorMath.underflowingExp(logAlpha)
     c.acceptanceProbabilities[i] = p
     let accept = p >= 1 || c.generators[i].nextUniform() < p
     c.accepted[i] = accept

@@ -82,7 +82,7 @@ public struct GaussianMixture: LogDensity {
                             var s = 0.0
                             for k in 0..<kc {
                                 // exp(0) = 1 exactly: the largest term needs no exponential.
-                                l[k] = l[k] == m ? 1 : Double.exp(l[k] - m)
+                                l[k] = l[k] == m ? 1 : VectorMath.underflowingExp(l[k] - m)
                                 s += l[k]
                             }
                             logDensity[i] = m + Double.log(s)

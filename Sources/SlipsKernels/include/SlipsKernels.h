@@ -8,6 +8,7 @@
 #define SLIPS_KERNELS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -44,6 +45,17 @@ void slips_exp(const double *x, ptrdiff_t n, double *out);
 
 /// softplus(z) and sigmoid(z) for n values (VectorMath.softplusAndSigmoid).
 void slips_softplus_sigmoid(const double *z, ptrdiff_t n, double *softplus, double *sigmoid);
+
+/// The Ziggurat's slow path for a draw `first` that left the fast path, continuing the xoshiro256++ stream `state`
+/// (4 words) in place (Ziggurat.slowPath).
+typedef double (*slips_slow_normal)(uint64_t first, uint64_t *state);
+
+/// The Langevin proposal of n chains with rows of d (Kernels.swift's langevinProposal): for chain i, d standard normals
+/// z from its xoshiro256++ stream streams[4i ..< 4i + 4] by the 256-layer Ziggurat with layer boundaries `layers`
+/// (257 values), xp_i = (x_i + h_i g_i) + sqrt(2 h_i) z and norms[i] = sum_j z_j^2 in order. Several chains draw in
+/// vector lanes; every chain gets exactly its own stream's draws, whatever the variant.
+void slips_langevin_proposal(uint64_t *streams, ptrdiff_t n, ptrdiff_t d, const double *x, const double *g,
+                             const double *h, double *xp, double *norms, const double *layers, slips_slow_normal slow);
 
 #ifdef __cplusplus
 }
