@@ -6,6 +6,7 @@
 #include <immintrin.h>
 #endif
 
+#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,6 +57,7 @@ typedef uint64_t slips_u8 __attribute__((ext_vector_type(8)));
 #define LV 4
 #define GATHER(table, index) ((FN(f64v)){(table)[(index)[0]], (table)[(index)[1]], (table)[(index)[2]], (table)[(index)[3]]})
 #include "langevin.inc"
+#include "posterior.inc"
 #undef GATHER
 #undef LV
 #undef FN
@@ -93,6 +95,7 @@ typedef uint64_t slips_u8 __attribute__((ext_vector_type(8)));
 #define LV 4
 #define GATHER(table, index) ((FN(f64v))_mm256_i64gather_pd((table), (__m256i)(index), 8))
 #include "langevin.inc"
+#include "posterior.inc"
 #undef GATHER
 #undef LV
 #undef FN
@@ -129,6 +132,7 @@ typedef uint64_t slips_u8 __attribute__((ext_vector_type(8)));
 #define LV 8
 #define GATHER(table, index) ((FN(f64v))_mm512_i64gather_pd((__m512i)(index), (table), 8))
 #include "langevin.inc"
+#include "posterior.inc"
 #undef GATHER
 #undef LV
 #undef FN
@@ -214,4 +218,25 @@ void slips_softplus_sigmoid(const double *z, ptrdiff_t n, double *softplus, doub
 void slips_langevin_proposal(uint64_t *streams, ptrdiff_t n, ptrdiff_t d, const double *x, const double *g,
                              const double *h, double *xp, double *norms, const double *layers, slips_slow_normal slow) {
     DISPATCH(proposal(streams, n, d, x, g, h, xp, norms, layers, slow))
+}
+
+void slips_mixture_evaluate(const double *x, ptrdiff_t count, ptrdiff_t d, ptrdiff_t components, const double *means,
+                            const double *precisions, const double *logNormalizers, double *logDensity,
+                            double *gradient, double *scratch) {
+    DISPATCH(mixture(x, count, d, components, means, precisions, logNormalizers, logDensity, gradient, scratch))
+}
+
+void slips_localization_tilt(const double *x, ptrdiff_t count, ptrdiff_t d, const double *observations,
+                             ptrdiff_t chainsPerObservation, double alpha, double precision, double *logDensity,
+                             double *gradient) {
+    DISPATCH(tilt(x, count, d, observations, chainsPerObservation, alpha, precision, logDensity, gradient))
+}
+
+void slips_langevin_backward(ptrdiff_t n, ptrdiff_t d, const double *x, const double *xp, const double *gp,
+                             const double *h, double *out) {
+    DISPATCH(backward(n, d, x, xp, gp, h, out))
+}
+
+void slips_acceptance_probabilities(double *p, ptrdiff_t n) {
+    DISPATCH(acceptance(p, n))
 }

@@ -99,6 +99,26 @@ import Testing
         }
     }
 
+    /// The SLIPS posterior's kernels (mixture, localization tilt, MALA's backward term and acceptance probabilities) sum
+    /// over coordinates in one fixed order: SLIPS and MALA on two-modes (d = 11: a partial group of eight coordinates)
+    /// give the same bytes in every variant.
+    @Test func samplersAgreeBitwiseAcrossVariants() throws {
+        let spec = try TargetCatalog.make("two-modes", dimension: 11)
+        var c = SLIPSConfiguration(schedule: try GeometricSchedule(alpha1: 1, alpha2: 1), sigma: spec.slipsSigma,
+                                   epsilon: 0.25, epsilonEnd: 6.62e-3)
+        c.gridPoints = 16
+        c.mcmcSteps = 8
+        c.warmupFactor = 5
+        let runs = Self.underEachVariant { () -> [Double] in
+            let slips = try! SLIPSSampler(configuration: c).sample(spec.target, indices: 0..<5, seed: 3, threads: 1,
+                                                                   progress: nil)
+            let mala = try! MCMCSampler(kernel: .mala, steps: 30, warmupSteps: 30, initialStepSize: 0.1, initialScale: 1)
+                .sample(spec.target, indices: 0..<7, seed: 4, threads: 1, progress: nil)
+            return slips.points.storage + mala.points.storage
+        }
+        for r in runs.dropFirst() { #expect(r.map(\.bitPattern) == runs[0].map(\.bitPattern)) }
+    }
+
     @Test func theVariantCanBeCapped() {
         defer { DenseKernels.useInstructionSet(.avx512) }
         #expect(DenseKernels.useInstructionSet(.portable) == .portable)

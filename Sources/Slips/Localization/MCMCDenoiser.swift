@@ -1,4 +1,5 @@
 import RealModule
+internal import SlipsKernels
 
 /// The MCMC estimate of `E[X | Y = y]`: C MALA chains per sample on the posterior `π(x) L(y | x)`, S steps per call,
 /// the last `keep` states of every chain averaged (spec/slips.md §1.6). One implementation serves SLIPS (chains
@@ -308,20 +309,9 @@ struct LocalizationPosterior<Base: LogDensity>: LogDensity, @unchecked Sendable 
         logDensity: UnsafeMutablePointer<Double>, gradient: UnsafeMutablePointer<Double>
     ) {
         base.evaluate(points, count: count, logDensity: logDensity, gradient: gradient)
-        let d = dimension, a = alpha, p = precision, ap = alpha * precision
-        for r in 0..<count {
-            let x = points + r * d, g = gradient + r * d
-            let y = observations + (r / chainsPerObservation) * d
-            // A strict sum (one rounding per product and per addition, in order): the relaxed form compiled to
-            // two out-of-line calls per coordinate here, and this is the same arithmetic without them.
-            var q = 0.0
-            for j in 0..<d {
-                let diff = a * x[j] - y[j]
-                q += diff * diff
-                g[j] -= ap * diff
-            }
-            logDensity[r] -= 0.5 * p * q
-        }
+        // `q = ‖αx - y‖²` in eight lanes, then the lanes in order (the order of every build; SlipsKernels).
+        slips_localization_tilt(points, count, dimension, observations, chainsPerObservation, alpha, precision,
+                                logDensity, gradient)
     }
 }
 

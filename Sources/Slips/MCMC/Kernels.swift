@@ -41,28 +41,31 @@ func langevinStep<T: LogDensity>(_ chains: inout Chains, target: T, adjusted: Bo
     withChainPointers(&chains) { c in
         langevinProposal(c, count: n, dimension: d)
         target.evaluate(c.proposal, count: n, logDensity: c.proposalLogDensities, gradient: c.proposalGradients)
-        // Accept or reject.
+        // Accept or reject. The backward terms ‖x - x' - h∇log π(x')‖² of every chain first (SlipsKernels: eight lanes,
+        // then the lanes in order, in every build), kept in the acceptance probabilities until each is decided.
+        if adjusted {
+            slips_langevin_backward(n, d, c.positions, c.proposal, c.proposalGradients, c.stepSizes,
+                                    c.acceptanceProbabilities)
+        }
         for i in 0..<n {
             let h = c.stepSizes[i]
-            let x = c.positions + i * d, xp = c.proposal + i * d, gp = c.proposalGradients + i * d
+            let gp = c.proposalGradients + i * d
             let lp = c.proposalLogDensities[i]
             var logAlpha: Double
             if adjusted {
-                var back = 0.0
-                for j in 0..<d {
-                    let t = x[j] - xp[j] - h * gp[j]
-                    back = Relaxed.multiplyAdd(t, t, back)
-                }
                 // ‖x' - x - h∇log π(x)‖²/(4h) = ‖ξ‖²/2.
-                logAlpha = lp - c.logDensities[i] - back / (4 * h) + 0.5 * c.auxiliaryNorms[i]
+                logAlpha = lp - c.logDensities[i] - c.acceptanceProbabilities[i] / (4 * h) + 0.5 * c.auxiliaryNorms[i]
                 if logAlpha.isNaN || lp.isNaN || lp == .infinity { logAlpha = -.infinity }
             } else {
                 var gsum = 0.0
                 for j in 0..<d { gsum += gp[j] }
                 logAlpha = (lp.isFinite && gsum.isFinite) ? 0 : -.infinity
             }
-            acceptOrReject(c, chain: i, dimension: d, logAlpha: logAlpha)
+            c.acceptanceProbabilities[i] = logAlpha
         }
+        // min(1, e^{log α}) for every chain at once (the vector exponential; 0 below e⁻⁷⁰⁸), then the decisions.
+        slips_acceptance_probabilities(c.acceptanceProbabilities, n)
+        for i in 0..<n { accept(c, chain: i, dimension: d, probability: c.acceptanceProbabilities[i]) }
     }
     chains.gradientEvaluations += n
 }
@@ -94,10 +97,16 @@ let zigguratSlowPath: slips_slow_normal = { first, state in
 
 /// The Metropolis–Hastings decision for chain i, accepting with probability `min(1, exp(log α))` (no random draw when
 /// `log α ≥ 0`) and moving the proposal's position, log-density and gradient into the chain's state: the one accept step
-/// of ULA, MALA, HMC and discrete Langevin.
+/// of HMC and discrete Langevin (ULA and MALA compute their probabilities for all chains at once and call
+/// ``accept(_:chain:dimension:probability:)``).
 @inline(__always)
 func acceptOrReject(_ c: ChainPointers, chain i: Int, dimension d: Int, logAlpha: Double) {
-    let p = logAlpha >= 0 ? 1.0 : VectorMath.underflowingExp(logAlpha)
+    accept(c, chain: i, dimension: d, probability: logAlpha >= 0 ? 1.0 : VectorMath.underflowingExp(logAlpha))
+}
+
+/// Accepts chain i's proposal with probability p (a uniform from its stream when p < 1) and records p and the decision.
+@inline(__always)
+func accept(_ c: ChainPointers, chain i: Int, dimension d: Int, probability p: Double) {
     c.acceptanceProbabilities[i] = p
     let accept = p >= 1 || c.generators[i].nextUniform() < p
     c.accepted[i] = accept

@@ -57,6 +57,30 @@ typedef double (*slips_slow_normal)(uint64_t first, uint64_t *state);
 void slips_langevin_proposal(uint64_t *streams, ptrdiff_t n, ptrdiff_t d, const double *x, const double *g,
                              const double *h, double *xp, double *norms, const double *layers, slips_slow_normal slow);
 
+/// Sums over coordinates in the functions below have one order in every variant and build: eight lanes, lane l adding
+/// the terms j = l (mod 8) in increasing j, then the lanes as ((s0 + s4) + (s2 + s6)) + ((s1 + s5) + (s3 + s7)).
+
+/// The diagonal Gaussian mixture sum_k exp(c_k - 1/2 sum_j P_kj (x_j - mu_kj)^2) at `count` points of dimension d
+/// (GaussianMixture.evaluate): log-density and gradient, eight points at a time with the vector exponential of
+/// slips_exp; `scratch` holds 8 × `components` values.
+void slips_mixture_evaluate(const double *x, ptrdiff_t count, ptrdiff_t d, ptrdiff_t components, const double *means,
+                            const double *precisions, const double *logNormalizers, double *logDensity,
+                            double *gradient, double *scratch);
+
+/// The localization tilt -|alpha x - y|^2 p / 2 added to `count` evaluated rows (LocalizationPosterior), row r observing
+/// observations[(r / chainsPerObservation) * d ...].
+void slips_localization_tilt(const double *x, ptrdiff_t count, ptrdiff_t d, const double *observations,
+                             ptrdiff_t chainsPerObservation, double alpha, double precision, double *logDensity,
+                             double *gradient);
+
+/// MALA's backward term out[i] = |x_i - xp_i - h_i gp_i|^2 for n rows of d.
+void slips_langevin_backward(ptrdiff_t n, ptrdiff_t d, const double *x, const double *xp, const double *gp,
+                             const double *h, double *out);
+
+/// Metropolis acceptance probabilities in place: p_i = min(1, e^{p_i}) for the log-ratios p_i, 0 below -708 (and for
+/// -inf or NaN), the exponential by slips_exp's polynomial.
+void slips_acceptance_probabilities(double *p, ptrdiff_t n);
+
 #ifdef __cplusplus
 }
 #endif
