@@ -108,6 +108,7 @@ import Testing
                                    epsilon: 0.25, epsilonEnd: 6.62e-3)
         c.gridPoints = 16
         c.mcmcSteps = 8
+        c.keep = 4
         c.warmupFactor = 5
         let runs = Self.underEachVariant { () -> [Double] in
             let slips = try! SLIPSSampler(configuration: c).sample(spec.target, indices: 0..<5, seed: 3, threads: 1,

@@ -1,1 +1,1 @@
-__version__ = "0.5.0"  # kept equal to SlipsVersion.version (tests/test_slips.py checks)
+__version__ = "0.6.0"  # kept equal to SlipsVersion.version (tests/test_slips.py checks)

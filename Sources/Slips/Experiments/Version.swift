@@ -4,7 +4,7 @@ import FoundationEssentials
 /// commit it was built from; both go into every run summary, benchmark record and experiment record.
 public enum SlipsVersion {
     /// Semantic version of the package.
-    public static let version = "0.5.0"
+    public static let version = "0.6.0"
 
     /// The commit of the checkout around the running executable (`HEAD` resolved through `refs/` or
     /// `packed-refs`), nil outside a checkout. It names the checked-out commit, which may differ from the build's if
