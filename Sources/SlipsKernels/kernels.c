@@ -26,117 +26,43 @@ typedef uint64_t slips_u8 __attribute__((ext_vector_type(8)));
 #define D8 slips_d8
 #define U8 slips_u8
 
+#define CAT(a, b) a##b
+#define XCAT(a, b) CAT(a, b)
+
 // The portable variant: the build's baseline instruction set.
+#define VARIANT portable
 #define TARGET
+#define DW 4
+#define FW 8
 #define GR 4
-#define FN(name) portable_d_##name
-#define SCALAR double
-#define VEC slips_d4
-#define W 4
-#include "gemm.inc"
-#undef FN
-#undef SCALAR
-#undef VEC
-#undef W
-#define FN(name) portable_s_##name
-#define SCALAR float
-#define VEC slips_f8
-#define W 8
-#include "gemm.inc"
-#undef FN
-#undef SCALAR
-#undef VEC
-#undef W
-#define FN(name) portable_##name
 #define RA 2
 #define RB 2
-#include "rowdots.inc"
-#undef RA
-#undef RB
-#include "logistic.inc"
 #define LV 4
 #define GATHER(table, index) ((FN(f64v)){(table)[(index)[0]], (table)[(index)[1]], (table)[(index)[2]], (table)[(index)[3]]})
-#include "langevin.inc"
-#include "posterior.inc"
-#undef GATHER
-#undef LV
-#undef FN
-#undef TARGET
+#include "variant.inc"
 
 #if defined(__x86_64__)
-#undef GR
-#define GR 4
+#define VARIANT avx2
 #define TARGET __attribute__((target("avx2")))
-#define FN(name) avx2_d_##name
-#define SCALAR double
-#define VEC slips_d4
-#define W 4
-#include "gemm.inc"
-#undef FN
-#undef SCALAR
-#undef VEC
-#undef W
-#define FN(name) avx2_s_##name
-#define SCALAR float
-#define VEC slips_f8
-#define W 8
-#include "gemm.inc"
-#undef FN
-#undef SCALAR
-#undef VEC
-#undef W
-#define FN(name) avx2_##name
+#define DW 4
+#define FW 8
+#define GR 4
 #define RA 2
 #define RB 4
-#include "rowdots.inc"
-#undef RA
-#undef RB
-#include "logistic.inc"
 #define LV 4
 #define GATHER(table, index) ((FN(f64v))_mm256_i64gather_pd((table), (__m256i)(index), 8))
-#include "langevin.inc"
-#include "posterior.inc"
-#undef GATHER
-#undef LV
-#undef FN
-#undef TARGET
+#include "variant.inc"
 
-#undef GR
-#define GR 8
+#define VARIANT avx512
 #define TARGET __attribute__((target("avx512f,avx512vl")))
-#define FN(name) avx512_d_##name
-#define SCALAR double
-#define VEC slips_d8
-#define W 8
-#include "gemm.inc"
-#undef FN
-#undef SCALAR
-#undef VEC
-#undef W
-#define FN(name) avx512_s_##name
-#define SCALAR float
-#define VEC slips_f16
-#define W 16
-#include "gemm.inc"
-#undef FN
-#undef SCALAR
-#undef VEC
-#undef W
-#define FN(name) avx512_##name
+#define DW 8
+#define FW 16
+#define GR 8
 #define RA 4
 #define RB 4
-#include "rowdots.inc"
-#undef RA
-#undef RB
-#include "logistic.inc"
 #define LV 8
 #define GATHER(table, index) ((FN(f64v))_mm512_i64gather_pd((__m512i)(index), (table), 8))
-#include "langevin.inc"
-#include "posterior.inc"
-#undef GATHER
-#undef LV
-#undef FN
-#undef TARGET
+#include "variant.inc"
 #endif
 
 /// The best variant this CPU and its operating system run (the compiler's CPU check includes the XSAVE state).
