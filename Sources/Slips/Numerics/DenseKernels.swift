@@ -7,8 +7,8 @@ internal import SlipsKernels
 /// The products run in the package's C target `SlipsKernels`, compiled for the build's baseline instruction set and,
 /// on x86-64, for AVX2 and AVX-512; the first call picks the best the CPU runs (``instructionSet``), so the default
 /// portable build runs AVX-512 code on a CPU that has it (the default build still needs nothing but the toolchain).
-/// The product computes tiles of 4 rows × 2 vectors of columns of `C` (a lone row: 1 row × 4 vectors); columns left
-/// over are done one vector, then one column at a time. Every entry accumulates over `t = 0..<k` in order with a
+/// The product computes tiles of 4 rows (8 with AVX-512) × 2 vectors of columns of `C` (a lone row: 1 row × 4
+/// vectors); columns left over are done one vector, then one column at a time. Every entry accumulates over `t = 0..<k` in order with a
 /// separate multiply and add (no fused multiply-add, in every variant), so an entry depends only on its row of `A`, its
 /// column of `B` and `k`: results are bitwise the same whatever the tiling, the batch size, the thread count of the
 /// caller and the variant that ran.

@@ -74,8 +74,8 @@ public enum MatrixKernels {
     }
 
     /// `C = A Bᵀ` by row: `c[r, j] = Σ_t a[r, t] b[j, t]` for the rows of A and B (the logistic gradients `R X̃`, one
-    /// pass over B per pair of rows of A). Every entry is computed by the same arithmetic whatever kernel variant (2 × 2
-    /// or 1 × 2 rows) computes it: 4-lane products added in order over `t`, the lanes summed, then a scalar tail — no
+    /// pass over B per pair of rows of A). Every entry is computed by the same arithmetic whatever tile (2 × 2, 2 × 4 or
+    /// 4 × 4 rows of A × rows of B, or one row of A) computes it: 4-lane products added in order over `t`, the lanes summed, then a scalar tail — no
     /// fused multiply-add and no reassociation — so that a row's result never depends on the other rows of its batch (a
     /// row alone equals the row in a batch, bit for bit; shards concatenate to the unsharded run). It runs in the C target
     /// `SlipsKernels`, in the variant ``DenseKernels/instructionSet`` names; every variant gives the same bits.
