@@ -2,10 +2,6 @@
 // (portable, AVX2, AVX-512 on x86-64) from the same source, and the first call picks the best the CPU runs.
 #include "SlipsKernels.h"
 
-#if defined(__x86_64__)
-#include <immintrin.h>
-#endif
-
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -38,7 +34,6 @@ typedef uint64_t slips_u8 __attribute__((ext_vector_type(8)));
 #define RA 2
 #define RB 2
 #define LV 4
-#define GATHER(table, index) ((FN(f64v)){(table)[(index)[0]], (table)[(index)[1]], (table)[(index)[2]], (table)[(index)[3]]})
 #include "variant.inc"
 
 #if defined(__x86_64__)
@@ -50,7 +45,6 @@ typedef uint64_t slips_u8 __attribute__((ext_vector_type(8)));
 #define RA 2
 #define RB 4
 #define LV 4
-#define GATHER(table, index) ((FN(f64v))_mm256_i64gather_pd((table), (__m256i)(index), 8))
 #include "variant.inc"
 
 #define VARIANT avx512
@@ -61,7 +55,6 @@ typedef uint64_t slips_u8 __attribute__((ext_vector_type(8)));
 #define RA 4
 #define RB 4
 #define LV 8
-#define GATHER(table, index) ((FN(f64v))_mm512_i64gather_pd((__m512i)(index), (table), 8))
 #include "variant.inc"
 #endif
 
