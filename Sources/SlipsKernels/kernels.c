@@ -9,6 +9,9 @@
 
 // One rounding per operation, as the Swift code: never fuse a multiply and an add, whatever the instruction set.
 #pragma clang fp contract(off)
+#ifdef __FAST_MATH__
+#error "SlipsKernels promises the same bits in every variant: do not build it with -ffast-math"
+#endif
 // The vector helpers are static and inlined: no call passes a vector across a variant boundary.
 #pragma clang diagnostic ignored "-Wpsabi"
 
@@ -97,65 +100,72 @@ int slips_kernels_set_level(int level) {
 }
 
 #if defined(__x86_64__)
-#define DISPATCH(call)                                                      \
+#define VARIANT_CALL(call)                                                  \
+    switch (slips_kernels_level()) {                                       \
+    case SLIPS_KERNELS_AVX512: avx512_##call; break;                       \
+    case SLIPS_KERNELS_AVX2: avx2_##call; break;                           \
+    default: portable_##call; break;                                       \
+    }
+#define VARIANT_VALUE(call)                                                 \
     switch (slips_kernels_level()) {                                       \
     case SLIPS_KERNELS_AVX512: return avx512_##call;                       \
     case SLIPS_KERNELS_AVX2: return avx2_##call;                           \
     default: return portable_##call;                                       \
     }
 #else
-#define DISPATCH(call) return portable_##call;
+#define VARIANT_CALL(call) portable_##call;
+#define VARIANT_VALUE(call) return portable_##call;
 #endif
 
 void slips_dgemm(const double *a, ptrdiff_t m, ptrdiff_t k, ptrdiff_t lda, const double *b, ptrdiff_t n,
                  ptrdiff_t ldb, double *c, ptrdiff_t ldc, int accumulate) {
-    DISPATCH(d_gemm(a, m, k, lda, b, n, ldb, c, ldc, accumulate))
+    VARIANT_CALL(d_gemm(a, m, k, lda, b, n, ldb, c, ldc, accumulate))
 }
 
 void slips_sgemm(const float *a, ptrdiff_t m, ptrdiff_t k, ptrdiff_t lda, const float *b, ptrdiff_t n,
                  ptrdiff_t ldb, float *c, ptrdiff_t ldc, int accumulate) {
-    DISPATCH(s_gemm(a, m, k, lda, b, n, ldb, c, ldc, accumulate))
+    VARIANT_CALL(s_gemm(a, m, k, lda, b, n, ldb, c, ldc, accumulate))
 }
 
 void slips_drowdots(const double *a, ptrdiff_t m, ptrdiff_t lda, const double *b, ptrdiff_t n, ptrdiff_t ldb,
                     ptrdiff_t k, double *c, ptrdiff_t ldc) {
-    DISPATCH(rowdots(a, m, lda, b, n, ldb, k, c, ldc))
+    VARIANT_CALL(rowdots(a, m, lda, b, n, ldb, k, c, ldc))
 }
 
 double slips_logistic_row(double *z, const double *y, ptrdiff_t n, double lo, double hi, int residuals) {
-    DISPATCH(logistic(z, y, n, lo, hi, residuals))
+    VARIANT_VALUE(logistic(z, y, n, lo, hi, residuals))
 }
 
 void slips_exp(const double *x, ptrdiff_t n, double *out) {
-    DISPATCH(elementwise(0, x, n, out, NULL))
+    VARIANT_CALL(elementwise(0, x, n, out, NULL))
 }
 
 void slips_softplus_sigmoid(const double *z, ptrdiff_t n, double *softplus, double *sigmoid) {
-    DISPATCH(elementwise(1, z, n, softplus, sigmoid))
+    VARIANT_CALL(elementwise(1, z, n, softplus, sigmoid))
 }
 
 void slips_langevin_proposal(uint64_t *streams, ptrdiff_t n, ptrdiff_t d, const double *x, const double *g,
                              const double *h, double *xp, double *norms, const double *layers, slips_slow_normal slow) {
-    DISPATCH(proposal(streams, n, d, x, g, h, xp, norms, layers, slow))
+    VARIANT_CALL(proposal(streams, n, d, x, g, h, xp, norms, layers, slow))
 }
 
 void slips_mixture_evaluate(const double *x, ptrdiff_t count, ptrdiff_t d, ptrdiff_t components, const double *means,
                             const double *precisions, const double *logNormalizers, double *logDensity,
                             double *gradient, double *scratch) {
-    DISPATCH(mixture(x, count, d, components, means, precisions, logNormalizers, logDensity, gradient, scratch))
+    VARIANT_CALL(mixture(x, count, d, components, means, precisions, logNormalizers, logDensity, gradient, scratch))
 }
 
 void slips_localization_tilt(const double *x, ptrdiff_t count, ptrdiff_t d, const double *observations,
                              ptrdiff_t chainsPerObservation, double alpha, double precision, double *logDensity,
                              double *gradient) {
-    DISPATCH(tilt(x, count, d, observations, chainsPerObservation, alpha, precision, logDensity, gradient))
+    VARIANT_CALL(tilt(x, count, d, observations, chainsPerObservation, alpha, precision, logDensity, gradient))
 }
 
 void slips_langevin_backward(ptrdiff_t n, ptrdiff_t d, const double *x, const double *xp, const double *gp,
                              const double *h, double *out) {
-    DISPATCH(backward(n, d, x, xp, gp, h, out))
+    VARIANT_CALL(backward(n, d, x, xp, gp, h, out))
 }
 
 void slips_acceptance_probabilities(double *p, ptrdiff_t n) {
-    DISPATCH(acceptance(p, n))
+    VARIANT_CALL(acceptance(p, n))
 }

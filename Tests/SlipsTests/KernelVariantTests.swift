@@ -7,9 +7,10 @@ import Testing
 @Suite(.serialized) struct KernelVariantTests {
     static let sets: [DenseKernels.InstructionSet] = [.portable, .avx2, .avx512]
 
-    /// `body` under each variant, restoring the best one afterwards.
+    /// `body` under each variant, restoring the one in use before (a `SLIPS_KERNELS` cap stays in force).
     static func underEachVariant<R>(_ body: () -> R) -> [R] {
-        defer { DenseKernels.useInstructionSet(.avx512) }
+        let before = DenseKernels.instructionSet
+        defer { DenseKernels.useInstructionSet(before) }
         return sets.map { set in
             DenseKernels.useInstructionSet(set)
             return body()
@@ -121,7 +122,8 @@ import Testing
     }
 
     @Test func theVariantCanBeCapped() {
-        defer { DenseKernels.useInstructionSet(.avx512) }
+        let before = DenseKernels.instructionSet
+        defer { DenseKernels.useInstructionSet(before) }
         #expect(DenseKernels.useInstructionSet(.portable) == .portable)
         #expect(DenseKernels.instructionSet == .portable)
         let best = DenseKernels.useInstructionSet(.avx512)

@@ -309,7 +309,8 @@ struct LocalizationPosterior<Base: LogDensity>: LogDensity, @unchecked Sendable 
         logDensity: UnsafeMutablePointer<Double>, gradient: UnsafeMutablePointer<Double>
     ) {
         base.evaluate(points, count: count, logDensity: logDensity, gradient: gradient)
-        // `q = ‖αx - y‖²` in eight lanes, then the lanes in order (the order of every build; SlipsKernels).
+        // `q = ‖αx - y‖²` in eight lanes j mod 8, then ((s0 + s4) + (s2 + s6)) + ((s1 + s5) + (s3 + s7)) (the order of
+        // every build; SlipsKernels).
         slips_localization_tilt(points, count, dimension, observations, chainsPerObservation, alpha, precision,
                                 logDensity, gradient)
     }

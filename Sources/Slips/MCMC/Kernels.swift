@@ -41,8 +41,8 @@ func langevinStep<T: LogDensity>(_ chains: inout Chains, target: T, adjusted: Bo
     withChainPointers(&chains) { c in
         langevinProposal(c, count: n, dimension: d)
         target.evaluate(c.proposal, count: n, logDensity: c.proposalLogDensities, gradient: c.proposalGradients)
-        // Accept or reject. The backward terms ‖x - x' - h∇log π(x')‖² of every chain first (SlipsKernels: eight lanes,
-        // then the lanes in order, in every build), kept in the acceptance probabilities until each is decided.
+        // Accept or reject. The backward terms ‖x - x' - h∇log π(x')‖² of every chain first (SlipsKernels: eight lanes
+        // j mod 8, then ((s0 + s4) + (s2 + s6)) + ((s1 + s5) + (s3 + s7)), in every build), kept in the acceptance probabilities until each is decided.
         if adjusted {
             slips_langevin_backward(n, d, c.positions, c.proposal, c.proposalGradients, c.stepSizes,
                                     c.acceptanceProbabilities)
@@ -77,6 +77,7 @@ func langevinStep<T: LogDensity>(_ chains: inout Chains, target: T, adjusted: Bo
 /// sums, in every variant, so a chain's result depends only on its own state.
 @inline(__always)
 func langevinProposal(_ c: ChainPointers, count n: Int, dimension d: Int) {
+    assert(MemoryLayout<Xoshiro256>.stride == 32, "the C kernels read a Xoshiro256 as its four UInt64 state words")
     UnsafeMutableRawPointer(c.generators).withMemoryRebound(to: UInt64.self, capacity: 4 * n) { streams in
         Ziggurat.x.withUnsafeBufferPointer { layers in
             slips_langevin_proposal(streams, n, d, c.positions, c.gradients, c.stepSizes, c.proposal,

@@ -1,8 +1,8 @@
 import RealModule
 internal import SlipsKernels
 
-/// Small dense matrix kernels in pure Swift (DESIGN.md §1 "Numerics", §6: the default build needs nothing but
-/// the toolchain), used by the batched targets of spec/slips.md §2.3 (logistic regression: logits and
+/// Small dense matrix kernels (DESIGN.md §1 "Numerics", §6: the default build needs nothing but the toolchain; the
+/// row dots run in the package's C target `SlipsKernels`), used by the batched targets of spec/slips.md §2.3 (logistic regression: logits and
 /// gradients of a whole batch as two matrix products).
 ///
 /// The one product is `C = A·Bᵀ` with row-major `A` (m×k) and `B` (n×k): every entry is a dot product of two

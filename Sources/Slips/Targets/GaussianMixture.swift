@@ -64,9 +64,9 @@ public struct GaussianMixture: LogDensity {
     }
 
     /// Log-density and gradient of a batch, in the C target `SlipsKernels` (dispatched as ``DenseKernels``):
-    /// `l_k = log w_k - ½ Σ_j P_kj (x_j - μ_kj)²` (the sum over coordinates in eight lanes, then the lanes in order, in
-    /// every build), `log π = m + log Σ_k e^{l_k - m}` (eight points at a time, the exponentials by
-    /// ``VectorMath/exp(_:)``'s polynomial, 0 below e⁻⁷⁰⁸), `∇ log π = Σ_k r_k P_k (μ_k - x)`.
+    /// `l_k = log w_k - ½ Σ_j P_kj (x_j - μ_kj)²` (the sum over coordinates in eight lanes j mod 8, then
+    /// `((s0 + s4) + (s2 + s6)) + ((s1 + s5) + (s3 + s7))`, in every build), `log π = m + log Σ_k e^{l_k - m}` (eight points at a time, the exponentials by
+    /// ``VectorMath/exp(_:)``'s polynomial, 0 below e⁻⁷⁰⁸), `∇ log π = Σ_k (r_k P_k)(μ_k - x)` with `r_k = e_k · (1/s)`.
     public func evaluate(
         _ points: UnsafePointer<Double>, count: Int,
         logDensity: UnsafeMutablePointer<Double>, gradient: UnsafeMutablePointer<Double>

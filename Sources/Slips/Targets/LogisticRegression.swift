@@ -103,7 +103,7 @@ public struct BayesianLogisticRegression: LogDensity {
     /// The transposed design matrix `X̃ᵀ` (`X̃ = [x_i, 1]`, n × d), d × n row-major, with zero columns up to
     /// ``padded(_:)``(n).
     @usableFromInline let designTransposed: [Double]
-    /// `m` rounded up to the product kernel's tile of 2 × 4 doubles.
+    /// `m` rounded up to a multiple of 8 (whole vectors of the product kernels: one AVX-512 vector, two AVX2 ones).
     @inlinable static func padded(_ m: Int) -> Int { (m + 7) / 8 * 8 }
     @usableFromInline let labels: [Double]
     /// Logit clip `L = log((1 - ε)/ε)`.
