@@ -161,11 +161,18 @@ void slips_localization_tilt(const double *x, ptrdiff_t count, ptrdiff_t d, cons
     VARIANT_CALL(tilt(x, count, d, observations, chainsPerObservation, alpha, precision, logDensity, gradient))
 }
 
-void slips_langevin_backward(ptrdiff_t n, ptrdiff_t d, const double *x, const double *xp, const double *gp,
-                             const double *h, double *out) {
-    VARIANT_CALL(backward(n, d, x, xp, gp, h, out))
+void slips_mala_log_ratios(ptrdiff_t n, ptrdiff_t d, const double *x, const double *xp, const double *gp,
+                           const double *h, const double *proposalLogDensity, const double *logDensity,
+                           const double *norms, double *out) {
+    VARIANT_CALL(malaLogRatios(n, d, x, xp, gp, h, proposalLogDensity, logDensity, norms, out))
 }
 
 void slips_acceptance_probabilities(double *p, ptrdiff_t n) {
     VARIANT_CALL(acceptance(p, n))
+}
+
+void slips_metropolis_accept(uint64_t *streams, ptrdiff_t n, ptrdiff_t d, const double *p, double *x, double *g,
+                             double *logDensity, const double *xp, const double *gp, const double *proposalLogDensity,
+                             bool *accepted) {
+    VARIANT_CALL(accept(streams, n, d, p, x, g, logDensity, xp, gp, proposalLogDensity, accepted))
 }

@@ -41,31 +41,25 @@ func langevinStep<T: LogDensity>(_ chains: inout Chains, target: T, adjusted: Bo
     withChainPointers(&chains) { c in
         langevinProposal(c, count: n, dimension: d)
         target.evaluate(c.proposal, count: n, logDensity: c.proposalLogDensities, gradient: c.proposalGradients)
-        // Accept or reject. The backward terms ‖x - x' - h∇log π(x')‖² of every chain first (SlipsKernels: eight lanes
-        // j mod 8, then ((s0 + s4) + (s2 + s6)) + ((s1 + s5) + (s3 + s7)), in every build), kept in the acceptance probabilities until each is decided.
+        // The log acceptance ratios (MALA's backward terms summed in SlipsKernels' one coordinate order: eight lanes
+        // j mod 8, then ((s0 + s4) + (s2 + s6)) + ((s1 + s5) + (s3 + s7)), in every build), min(1, e^{log α}) by the
+        // vector exponential (0 below e⁻⁷⁰⁸), then the decisions, every chain drawing its uniform from its own stream.
         if adjusted {
-            slips_langevin_backward(n, d, c.positions, c.proposal, c.proposalGradients, c.stepSizes,
-                                    c.acceptanceProbabilities)
-        }
-        for i in 0..<n {
-            let h = c.stepSizes[i]
-            let gp = c.proposalGradients + i * d
-            let lp = c.proposalLogDensities[i]
-            var logAlpha: Double
-            if adjusted {
-                // ‖x' - x - h∇log π(x)‖²/(4h) = ‖ξ‖²/2.
-                logAlpha = lp - c.logDensities[i] - c.acceptanceProbabilities[i] / (4 * h) + 0.5 * c.auxiliaryNorms[i]
-                if logAlpha.isNaN || lp.isNaN || lp == .infinity { logAlpha = -.infinity }
-            } else {
+            slips_mala_log_ratios(n, d, c.positions, c.proposal, c.proposalGradients, c.stepSizes,
+                                  c.proposalLogDensities, c.logDensities, c.auxiliaryNorms, c.acceptanceProbabilities)
+        } else {
+            for i in 0..<n {
+                let gp = c.proposalGradients + i * d, lp = c.proposalLogDensities[i]
                 var gsum = 0.0
                 for j in 0..<d { gsum += gp[j] }
-                logAlpha = (lp.isFinite && gsum.isFinite) ? 0 : -.infinity
+                c.acceptanceProbabilities[i] = (lp.isFinite && gsum.isFinite) ? 0 : -.infinity
             }
-            c.acceptanceProbabilities[i] = logAlpha
         }
-        // min(1, e^{log α}) for every chain at once (the vector exponential; 0 below e⁻⁷⁰⁸), then the decisions.
         slips_acceptance_probabilities(c.acceptanceProbabilities, n)
-        for i in 0..<n { accept(c, chain: i, dimension: d, probability: c.acceptanceProbabilities[i]) }
+        withStreamWords(c, count: n) { streams in
+            slips_metropolis_accept(streams, n, d, c.acceptanceProbabilities, c.positions, c.gradients, c.logDensities,
+                                    c.proposal, c.proposalGradients, c.proposalLogDensities, c.accepted)
+        }
     }
     chains.gradientEvaluations += n
 }
@@ -77,13 +71,19 @@ func langevinStep<T: LogDensity>(_ chains: inout Chains, target: T, adjusted: Bo
 /// sums, in every variant, so a chain's result depends only on its own state.
 @inline(__always)
 func langevinProposal(_ c: ChainPointers, count n: Int, dimension d: Int) {
-    assert(MemoryLayout<Xoshiro256>.stride == 32, "the C kernels read a Xoshiro256 as its four UInt64 state words")
-    UnsafeMutableRawPointer(c.generators).withMemoryRebound(to: UInt64.self, capacity: 4 * n) { streams in
+    withStreamWords(c, count: n) { streams in
         Ziggurat.x.withUnsafeBufferPointer { layers in
             slips_langevin_proposal(streams, n, d, c.positions, c.gradients, c.stepSizes, c.proposal,
                                     c.auxiliaryNorms, layers.baseAddress!, zigguratSlowPath)
         }
     }
+}
+
+/// The chains' xoshiro256++ streams as the C kernels read them: four `UInt64` state words per chain.
+@inline(__always)
+func withStreamWords<R>(_ c: ChainPointers, count n: Int, _ body: (UnsafeMutablePointer<UInt64>) -> R) -> R {
+    assert(MemoryLayout<Xoshiro256>.stride == 32, "the C kernels read a Xoshiro256 as its four UInt64 state words")
+    return UnsafeMutableRawPointer(c.generators).withMemoryRebound(to: UInt64.self, capacity: 4 * n, body)
 }
 
 /// ``Ziggurat``'s slow path for the C kernels: the draw `first` left the fast path; the stream's four words are

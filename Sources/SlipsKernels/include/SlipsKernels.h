@@ -8,6 +8,7 @@
 #define SLIPS_KERNELS_H
 
 #include <stddef.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #ifdef __cplusplus
@@ -73,13 +74,22 @@ void slips_localization_tilt(const double *x, ptrdiff_t count, ptrdiff_t d, cons
                              ptrdiff_t chainsPerObservation, double alpha, double precision, double *logDensity,
                              double *gradient);
 
-/// MALA's backward term out[i] = |x_i - xp_i - h_i gp_i|^2 for n rows of d.
-void slips_langevin_backward(ptrdiff_t n, ptrdiff_t d, const double *x, const double *xp, const double *gp,
-                             const double *h, double *out);
+/// MALA's log acceptance ratios of n chains with rows of d: out[i] = ((lp_i - l_i) - b_i / (4 h_i)) + norms_i / 2 with
+/// the backward term b_i = |x_i - xp_i - h_i gp_i|^2; -inf where that is NaN or lp_i is NaN or +inf.
+void slips_mala_log_ratios(ptrdiff_t n, ptrdiff_t d, const double *x, const double *xp, const double *gp,
+                           const double *h, const double *proposalLogDensity, const double *logDensity,
+                           const double *norms, double *out);
 
 /// Metropolis acceptance probabilities in place: p_i = min(1, e^{p_i}) for the log-ratios p_i, 0 below -708 (and for
 /// -inf or NaN), the exponential by slips_exp's polynomial.
 void slips_acceptance_probabilities(double *p, ptrdiff_t n);
+
+/// The Metropolis decisions of n chains with acceptance probabilities p: chain i accepts without a draw when
+/// p_i >= 1, else when u < p_i for one uniform u = (xoshiro256++ output >> 11) 2^-53 from its stream; an accepted chain
+/// copies its proposal's row of xp and gp into x and g and its log-density into logDensity. accepted[i] records it.
+void slips_metropolis_accept(uint64_t *streams, ptrdiff_t n, ptrdiff_t d, const double *p, double *x, double *g,
+                             double *logDensity, const double *xp, const double *gp, const double *proposalLogDensity,
+                             bool *accepted);
 
 #ifdef __cplusplus
 }
