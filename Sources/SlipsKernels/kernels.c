@@ -25,6 +25,21 @@ typedef uint64_t slips_u8 __attribute__((ext_vector_type(8)));
 #define D8 slips_d8
 #define U8 slips_u8
 
+// BODY for the groups [j, j + c) of eight coordinates of a row of d: the whole groups with c the constant 8 (the lane
+// helpers then need no count test), then a last partial group with c = d - j.
+#define FOR_EACH_GROUP(j, c, d, ...)                                                                                 \
+    do {                                                                                                             \
+        ptrdiff_t j = 0;                                                                                             \
+        for (; j + 8 <= (d); j += 8) {                                                                               \
+            const ptrdiff_t c = 8;                                                                                   \
+            __VA_ARGS__                                                                                              \
+        }                                                                                                            \
+        if (j < (d)) {                                                                                               \
+            const ptrdiff_t c = (d) - j;                                                                             \
+            __VA_ARGS__                                                                                              \
+        }                                                                                                            \
+    } while (0)
+
 #define CAT(a, b) a##b
 #define XCAT(a, b) CAT(a, b)
 

@@ -239,9 +239,12 @@ public struct MCMCDenoiser: Denoiser {
                 counts.acceptanceCount += Double(nc)
                 guard step > keepFrom else { return }
                 ch.positions.withUnsafeBufferPointer { x in
-                    for r in 0..<nc {
-                        let dst = u + (r / c) * d, src = x.baseAddress! + r * d
-                        for j in 0..<d { dst[j] += src[j] }
+                    for o in 0..<(nc / c) {  // sample o's c chains, in order
+                        let dst = u + o * d
+                        for k in 0..<c {
+                            let src = x.baseAddress! + (o * c + k) * d
+                            for j in 0..<d { dst[j] += src[j] }
+                        }
                     }
                 }
             }
