@@ -41,6 +41,34 @@ import Testing
         }
     }
 
+    /// Every entry of a double product is one running sum in order over t, whatever tile computed it: whole vectors,
+    /// a last partial vector of columns (n mod the width), a last partial group of rows, with and without accumulation.
+    @Test func doubleProductsEqualTheNaiveSumInEveryVariant() {
+        var rng = Xoshiro256(seed: 13)
+        for (m, k, n) in [(9, 33, 41), (17, 280, 34), (8, 5, 2), (1, 3, 7), (33, 34, 280), (16, 1, 23)] {
+            let a = Self.normals(m * k, &rng), b = Self.normals(k * n, &rng), c0 = Self.normals(m * n, &rng)
+            for accumulate in [false, true] {
+                var expected = [Double](repeating: 0, count: m * n)
+                for i in 0..<m {
+                    for j in 0..<n {
+                        var s = accumulate ? c0[i * n + j] : 0
+                        for t in 0..<k { s = s + a[i * k + t] * b[t * n + j] }
+                        expected[i * n + j] = s
+                    }
+                }
+                let results = Self.underEachVariant { () -> [Double] in
+                    var c = c0
+                    DenseKernels.multiply(a, rows: m, depth: k, stride: k, b, columns: n, stride: n, into: &c,
+                                          stride: n, accumulate: accumulate)
+                    return c
+                }
+                for r in results {
+                    #expect(r.map(\.bitPattern) == expected.map(\.bitPattern), "m \(m) k \(k) n \(n) \(accumulate)")
+                }
+            }
+        }
+    }
+
     @Test func elementwiseFunctionsAndLogisticTargetAgreeBitwiseAcrossVariants() throws {
         var rng = Xoshiro256(seed: 12)
         let x = SIMD8<Double>((0..<8).map { _ in 30 * rng.nextNormal() })
