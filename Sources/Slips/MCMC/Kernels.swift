@@ -97,27 +97,16 @@ let zigguratSlowPath: slips_slow_normal = { first, state in
 }
 
 /// The Metropolis–Hastings decision for chain i, accepting with probability `min(1, exp(log α))` (no random draw when
-/// `log α ≥ 0`) and moving the proposal's position, log-density and gradient into the chain's state: the one accept step
-/// of HMC and discrete Langevin (ULA and MALA compute their probabilities for all chains at once and call
-/// ``accept(_:chain:dimension:probability:)``).
+/// `log α ≥ 0`, else a uniform from its stream) and moving the proposal's position, log-density and gradient into the
+/// chain's state: the accept step of HMC and discrete Langevin, chain by chain, through `slips_metropolis_accept`, the
+/// library's one Metropolis decision (ULA and MALA decide all their chains in one call of it).
 @inline(__always)
 func acceptOrReject(_ c: ChainPointers, chain i: Int, dimension d: Int, logAlpha: Double) {
-    accept(c, chain: i, dimension: d, probability: logAlpha >= 0 ? 1.0 : VectorMath.underflowingExp(logAlpha))
-}
-
-/// Accepts chain i's proposal with probability p (a uniform from its stream when p < 1) and records p and the decision.
-@inline(__always)
-func accept(_ c: ChainPointers, chain i: Int, dimension d: Int, probability p: Double) {
-    c.acceptanceProbabilities[i] = p
-    let accept = p >= 1 || c.generators[i].nextUniform() < p
-    c.accepted[i] = accept
-    if accept {
-        c.logDensities[i] = c.proposalLogDensities[i]
-        let x = c.positions + i * d, g = c.gradients + i * d, xp = c.proposal + i * d, gp = c.proposalGradients + i * d
-        for j in 0..<d {
-            x[j] = xp[j]
-            g[j] = gp[j]
-        }
+    c.acceptanceProbabilities[i] = logAlpha >= 0 ? 1.0 : VectorMath.underflowingExp(logAlpha)
+    withStreamWords(c, count: i + 1) { streams in
+        slips_metropolis_accept(streams + 4 * i, 1, d, c.acceptanceProbabilities + i, c.positions + i * d,
+                                c.gradients + i * d, c.logDensities + i, c.proposal + i * d, c.proposalGradients + i * d,
+                                c.proposalLogDensities + i, c.accepted + i)
     }
 }
 
