@@ -28,7 +28,7 @@ let package = Package(
             ]
         ),
         .target(name: "SlipsC", dependencies: ["Slips"]),
-        .testTarget(name: "SlipsTests", dependencies: ["Slips"]),
+        .testTarget(name: "SlipsTests", dependencies: ["Slips", "SlipsKernels"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,6 +1,7 @@
 // Run-time dispatch of the dense kernels (include/SlipsKernels.h): each .inc file is compiled once per instruction set
 // (portable, AVX2, AVX-512 on x86-64) from the same source, and the first call picks the best the CPU runs.
 #include "SlipsKernels.h"
+#include "blas.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -134,6 +135,7 @@ int slips_kernels_set_level(int level) {
 
 void slips_dgemm(const double *a, ptrdiff_t m, ptrdiff_t k, ptrdiff_t lda, const double *b, ptrdiff_t n,
                  ptrdiff_t ldb, double *c, ptrdiff_t ldc, int accumulate) {
+    if (slips_blas_dgemm(0, a, m, k, lda, b, n, ldb, c, ldc, accumulate)) return;
     VARIANT_CALL(d_gemm(a, m, k, lda, b, n, ldb, c, ldc, accumulate))
 }
 
@@ -144,6 +146,7 @@ void slips_sgemm(const float *a, ptrdiff_t m, ptrdiff_t k, ptrdiff_t lda, const 
 
 void slips_drowdots(const double *a, ptrdiff_t m, ptrdiff_t lda, const double *b, ptrdiff_t n, ptrdiff_t ldb,
                     ptrdiff_t k, double *c, ptrdiff_t ldc) {
+    if (slips_blas_dgemm(1, a, m, k, lda, b, n, ldb, c, ldc, 0)) return;
     VARIANT_CALL(rowdots(a, m, lda, b, n, ldb, k, c, ldc))
 }
 

@@ -1,4 +1,5 @@
 import Slips
+import SlipsKernels
 import Testing
 
 /// The dense kernels' variants (``DenseKernels/instructionSet``: the baseline build, AVX2, AVX-512, chosen at run time)
@@ -64,6 +65,37 @@ import Testing
                 }
                 for r in results {
                     #expect(r.map(\.bitPattern) == expected.map(\.bitPattern), "m \(m) k \(k) n \(n) \(accumulate)")
+                }
+            }
+        }
+    }
+
+    /// The optional external BLAS (`SLIPS_BLAS`), where OpenBLAS is installed (skipped where it is not): its products
+    /// and row dots agree with the built-in kernels to rounding, |Δ| ≤ 2(k + 1) ε (Σ_t |a_t b_t| + |c|), the standard
+    /// bound on each of two summation orders' errors.
+    @Test func externalBLASAgreesWithTheBuiltInKernelsToRounding() {
+        var rng = Xoshiro256(seed: 14)
+        for (m, k, n) in [(32, 34, 280), (32, 280, 34), (7, 5, 3)] {
+            let a = Self.normals(m * k, &rng), b = Self.normals(k * n, &rng), bt = Self.normals(n * k, &rng)
+            let c0 = Self.normals(m * n, &rng)
+            for (transposed, accumulate) in [(false, false), (false, true), (true, false)] {
+                var builtIn = c0, external = c0
+                if transposed {
+                    MatrixKernels.rowDots(a, rows: m, stride: k, bt, rows: n, stride: k, depth: k, into: &builtIn, stride: n)
+                } else {
+                    DenseKernels.multiply(a, rows: m, depth: k, stride: k, b, columns: n, stride: n, into: &builtIn,
+                                          stride: n, accumulate: accumulate)
+                }
+                let ran = slips_blas_product("libopenblas.so.0", transposed ? 1 : 0, a, m, k, k, transposed ? bt : b, n,
+                                             transposed ? k : n, &external, n, accumulate ? 1 : 0)
+                guard ran != 0 else { return }  // no OpenBLAS on this machine
+                for i in 0..<m {
+                    for j in 0..<n {
+                        var magnitude = accumulate ? abs(c0[i * n + j]) : 0
+                        for t in 0..<k { magnitude += abs(a[i * k + t] * (transposed ? bt[j * k + t] : b[t * n + j])) }
+                        let bound = 2 * Double(k + 1) * Double.ulpOfOne * magnitude
+                        #expect(abs(builtIn[i * n + j] - external[i * n + j]) <= bound, "m \(m) k \(k) n \(n) (\(i), \(j))")
+                    }
                 }
             }
         }

@@ -8,11 +8,19 @@ internal import SlipsKernels
 /// on x86-64, for AVX2 and AVX-512; the first call picks the best the CPU runs (``instructionSet``), so the default
 /// portable build runs AVX-512 code on a CPU that has it (the default build still needs nothing but the toolchain).
 /// The product computes tiles of 4 rows (8 with AVX-512) × 2 vectors of columns of `C` (a lone row: 1 row × 4
-/// vectors); columns left over are done one vector, then one column at a time. Every entry accumulates over `t = 0..<k` in order with a
+/// vectors); columns left over are done one vector, then in the low lanes of one vector. Every entry accumulates over `t = 0..<k` in order with a
 /// separate multiply and add (no fused multiply-add, in every variant), so an entry depends only on its row of `A`, its
 /// column of `B` and `k`: results are bitwise the same whatever the tiling, the batch size, the thread count of the
 /// caller and the variant that ran.
 public enum DenseKernels {
+    /// Whether the double products (``multiply(_:rows:depth:stride:_:columns:stride:into:stride:accumulate:)`` and
+    /// ``MatrixKernels/rowDots(_:rows:stride:_:rows:stride:depth:into:stride:)``) run through an external BLAS: the
+    /// `cblas_dgemm` of the library named by the environment variable `SLIPS_BLAS` (e.g. `libopenblas.so.0`), loaded at
+    /// the first product, an opt-in for speed. Its results agree with the built-in kernels to rounding, not bit for bit
+    /// (its own order of additions, fused multiply-adds), so recorded results are reproduced without it. A library that
+    /// cannot be loaded gives one message on standard error and the built-in kernels.
+    public static var usesExternalBLAS: Bool { slips_blas_active() != 0 }
+
     /// The instruction set of the kernel variant in use.
     public enum InstructionSet: String, Sendable {
         case portable, avx2, avx512

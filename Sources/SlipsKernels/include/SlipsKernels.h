@@ -25,6 +25,17 @@ int slips_kernels_level(void);
 /// Caps the variant at `level` (tests compare the variants); returns the variant then in use.
 int slips_kernels_set_level(int level);
 
+/// The optional external BLAS for the double products (slips_dgemm, slips_drowdots): a library with cblas_dgemm
+/// (OpenBLAS, BLIS, MKL) named by the environment variable SLIPS_BLAS, loaded at the first product (one message on
+/// standard error, and the built-in kernels, if it cannot be). Results then agree with the built-in kernels to
+/// rounding, not bit for bit. slips_blas_active: 1 when it is in use.
+int slips_blas_active(void);
+
+/// One product C (+)= A·B (transposeB 0) or A·B^T (1) through `library`'s cblas_dgemm, whatever SLIPS_BLAS says (the
+/// tests compare it with the built-in kernels); returns 0, computing nothing, if the library cannot be loaded.
+int slips_blas_product(const char *library, int transposeB, const double *a, ptrdiff_t m, ptrdiff_t k, ptrdiff_t lda,
+                       const double *b, ptrdiff_t n, ptrdiff_t ldb, double *c, ptrdiff_t ldc, int accumulate);
+
 /// C[i*ldc + j] (+)= sum_t A[i*lda + t] * B[t*ldb + j], for i < m, j < n; every entry added in order over t.
 void slips_dgemm(const double *a, ptrdiff_t m, ptrdiff_t k, ptrdiff_t lda, const double *b, ptrdiff_t n,
                  ptrdiff_t ldb, double *c, ptrdiff_t ldc, int accumulate);
