@@ -78,7 +78,8 @@ public enum MatrixKernels {
     /// 4 × 4 rows of A × rows of B, or one row of A) computes it: 4-lane products added in order over `t`, the lanes summed, then a scalar tail — no
     /// fused multiply-add and no reassociation — so that a row's result never depends on the other rows of its batch (a
     /// row alone equals the row in a batch, bit for bit; shards concatenate to the unsharded run). It runs in the C target
-    /// `SlipsKernels`, in the variant ``DenseKernels/instructionSet`` names; every variant gives the same bits.
+    /// `SlipsKernels`, in the variant ``DenseKernels/instructionSet`` names; every variant gives the same bits (unless
+/// `SLIPS_BLAS` names an external BLAS: ``DenseKernels/usesExternalBLAS``).
     public static func rowDots(
         _ a: UnsafePointer<Double>, rows m: Int, stride lda: Int,
         _ b: UnsafePointer<Double>, rows n: Int, stride ldb: Int,

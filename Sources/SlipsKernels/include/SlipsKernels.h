@@ -3,7 +3,8 @@
 // `MatrixKernels.rowDots` and the logistic regressions; no header here is installed.
 //
 // Every variant does the same floating-point operations in the same order (no fused multiply-add: the
-// sources are compiled with contraction off), so results are bitwise the same whichever variant runs.
+// sources are compiled with contraction off), so results are bitwise the same whichever variant runs (the optional
+// external BLAS of SLIPS_BLAS, below, is the one exception: it agrees to rounding).
 #ifndef SLIPS_KERNELS_H
 #define SLIPS_KERNELS_H
 
