@@ -18,8 +18,6 @@
 
 typedef double slips_d4 __attribute__((ext_vector_type(4)));
 typedef double slips_d8 __attribute__((ext_vector_type(8)));
-typedef float slips_f8 __attribute__((ext_vector_type(8)));
-typedef float slips_f16 __attribute__((ext_vector_type(16)));
 typedef uint64_t slips_u8 __attribute__((ext_vector_type(8)));
 
 #define D4 slips_d4

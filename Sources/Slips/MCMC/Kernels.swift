@@ -56,7 +56,7 @@ func langevinStep<T: LogDensity>(_ chains: inout Chains, target: T, adjusted: Bo
             }
         }
         slips_acceptance_probabilities(c.acceptanceProbabilities, n)
-        withStreamWords(c, count: n) { streams in
+        withStreamWords(c, chains: 0..<n) { streams in
             slips_metropolis_accept(streams, n, d, c.acceptanceProbabilities, c.positions, c.gradients, c.logDensities,
                                     c.proposal, c.proposalGradients, c.proposalLogDensities, c.accepted)
         }
@@ -71,7 +71,7 @@ func langevinStep<T: LogDensity>(_ chains: inout Chains, target: T, adjusted: Bo
 /// sums, in every variant, so a chain's result depends only on its own state.
 @inline(__always)
 func langevinProposal(_ c: ChainPointers, count n: Int, dimension d: Int) {
-    withStreamWords(c, count: n) { streams in
+    withStreamWords(c, chains: 0..<n) { streams in
         Ziggurat.x.withUnsafeBufferPointer { layers in
             slips_langevin_proposal(streams, n, d, c.positions, c.gradients, c.stepSizes, c.proposal,
                                     c.auxiliaryNorms, layers.baseAddress!, zigguratSlowPath)
@@ -79,11 +79,12 @@ func langevinProposal(_ c: ChainPointers, count n: Int, dimension d: Int) {
     }
 }
 
-/// The chains' xoshiro256++ streams as the C kernels read them: four `UInt64` state words per chain.
+/// The xoshiro256++ streams of `chains` as the C kernels read them: four `UInt64` state words per chain, from the first.
 @inline(__always)
-func withStreamWords<R>(_ c: ChainPointers, count n: Int, _ body: (UnsafeMutablePointer<UInt64>) -> R) -> R {
+func withStreamWords<R>(_ c: ChainPointers, chains: Range<Int>, _ body: (UnsafeMutablePointer<UInt64>) -> R) -> R {
     assert(MemoryLayout<Xoshiro256>.stride == 32, "the C kernels read a Xoshiro256 as its four UInt64 state words")
-    return UnsafeMutableRawPointer(c.generators).withMemoryRebound(to: UInt64.self, capacity: 4 * n, body)
+    return UnsafeMutableRawPointer(c.generators + chains.lowerBound)
+        .withMemoryRebound(to: UInt64.self, capacity: 4 * chains.count, body)
 }
 
 /// ``Ziggurat``'s slow path for the C kernels: the draw `first` left the fast path; the stream's four words are
@@ -103,8 +104,8 @@ let zigguratSlowPath: slips_slow_normal = { first, state in
 @inline(__always)
 func acceptOrReject(_ c: ChainPointers, chain i: Int, dimension d: Int, logAlpha: Double) {
     c.acceptanceProbabilities[i] = logAlpha >= 0 ? 1.0 : VectorMath.underflowingExp(logAlpha)
-    withStreamWords(c, count: i + 1) { streams in
-        slips_metropolis_accept(streams + 4 * i, 1, d, c.acceptanceProbabilities + i, c.positions + i * d,
+    withStreamWords(c, chains: i..<(i + 1)) { streams in
+        slips_metropolis_accept(streams, 1, d, c.acceptanceProbabilities + i, c.positions + i * d,
                                 c.gradients + i * d, c.logDensities + i, c.proposal + i * d, c.proposalGradients + i * d,
                                 c.proposalLogDensities + i, c.accepted + i)
     }
